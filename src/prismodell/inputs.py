@@ -1,0 +1,770 @@
+"""Reading and validating an analyst's input folder (one folder per price-list year).
+
+Every problem is collected as a :class:`Problem` that names the file, the row as the analyst
+sees it in Excel (header = row 1), the column and what to fix, in Swedish. All problems of all
+files are gathered before :class:`InputError` is raised, so one run shows the whole list.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+INTERNAL_OVERHEAD = "internt_overhead"
+WEIGHT_TOLERANCE = 1e-9
+MODEL_FILE = "model.yml"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the input, worded for the analyst."""
+
+    file: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", rad {self.row}"
+        if self.column is not None:
+            where += f", kolumn {self.column!r}" if self.file != MODEL_FILE else f", {self.column}"
+        return f"{where}: {self.message}"
+
+
+class InputError(Exception):
+    """The input folder cannot be used; ``problems`` says why, every one of them."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "text", "amount" (number >= 0) or "signed" (any number)
+    required: bool = True  # text: must not be empty
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    columns: tuple[Column, ...]
+    what: str  # Swedish description, used in "file missing" messages
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def _text(name: str, required: bool = True) -> Column:
+    return Column(name, "text", required)
+
+
+SCHEMAS: dict[str, TableSchema] = {
+    s.name: s
+    for s in (
+        TableSchema(
+            "staffing",
+            (_text("service_area"), _text("staff_category"), Column("fte", "amount")),
+            "bemanning i årsarbetare per tjänsteområde och personalkategori",
+        ),
+        TableSchema(
+            "customers",
+            (_text("customer_id"), _text("name"), _text("type", required=False)),
+            "kunderna (förvaltningar och bolag)",
+        ),
+        TableSchema(
+            "volumes",
+            (_text("customer_id"), _text("key_id"), Column("volume", "amount")),
+            "volymer per kund och fördelningsnyckel",
+        ),
+        TableSchema(
+            "other_costs",
+            (
+                _text("service_area"),
+                _text("description", required=False),
+                Column("amount", "amount"),
+            ),
+            "övriga direkta kostnader per tjänsteområde",
+        ),
+        TableSchema(
+            "previous_charges",
+            (_text("customer_id"), _text("service_area"), Column("amount", "amount")),
+            "förra årets debiteringar per kund och tjänsteområde",
+        ),
+        TableSchema(
+            "changed_assignments",
+            (
+                _text("service_area"),
+                _text("change"),
+                _text("description", required=False),
+                Column("cost_effect", "signed"),
+            ),
+            "förändrade uppdrag (nya och borttagna bastjänster) med kostnadseffekt",
+        ),
+    )
+}
+REQUIRED_TABLES = ("staffing", "customers", "volumes")
+OPTIONAL_TABLES = ("other_costs", "previous_charges", "changed_assignments")
+
+
+@dataclass(frozen=True)
+class PriceModelInput:
+    """A validated input folder: the parameters of ``model.yml`` and the tables, typed."""
+
+    data_dir: Path
+    price_list_year: int
+    volume_period: tuple[str, str]
+    productive_hours_per_fte: float
+    administration_overhead_per_fte: float
+    cost_standards: pd.Series  # kr per FTE and year, index staff_category, in model order
+    service_areas: pd.DataFrame  # service_area, name, description; in model order
+    keys: pd.DataFrame  # service_area, key_id, name, weight, source; in model order
+    staffing: pd.DataFrame  # service_area, staff_category, fte
+    customers: pd.DataFrame  # customer_id, name, type
+    volumes: pd.DataFrame  # customer_id, key_id, volume
+    other_costs: pd.DataFrame  # service_area, description, amount
+    previous_charges: pd.DataFrame | None = None  # customer_id, service_area, amount
+    changed_assignments: pd.DataFrame | None = (
+        None  # service_area, change, description, cost_effect
+    )
+    example_data: bool = False
+    settings: Mapping[str, Any] = field(default_factory=dict)  # the whole model.yml, as read
+    files: Mapping[str, Path] = field(default_factory=dict)  # table name -> file read
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def find_table_file(data_dir: Path, name: str) -> tuple[Path | None, Problem | None]:
+    """The ``NAME.csv`` or ``NAME.xlsx`` of a table; a problem when both exist."""
+    candidates = [p for p in (data_dir / f"{name}.csv", data_dir / f"{name}.xlsx") if p.is_file()]
+    if len(candidates) > 1:
+        return None, Problem(
+            f"{name}.csv",
+            f"både {name}.csv och {name}.xlsx finns. Ta bort eller byt namn på den ena så att "
+            "det är entydigt vilken som gäller.",
+        )
+    return (candidates[0] if candidates else None), None
+
+
+def read_raw_table(path: Path) -> pd.DataFrame:
+    """All cells as stripped text; index = Excel row number (header = row 1). Raises InputError."""
+    try:
+        if path.suffix == ".xlsx":
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, na_filter=False)
+        else:
+            frame = _read_csv_text(path)
+    except InputError:
+        raise
+    except UnicodeDecodeError:
+        raise InputError(
+            [
+                Problem(
+                    path.name,
+                    'filen är inte UTF-8. Spara om den som "CSV UTF-8 (kommaavgränsad)" i Excel.',
+                )
+            ]
+        ) from None
+    except Exception as exc:  # pandas/openpyxl parse errors carry no row we can trust
+        raise InputError(
+            [
+                Problem(
+                    path.name,
+                    f"filen kunde inte läsas ({exc}). Kontrollera att "
+                    "den är en CSV- eller Excel-fil med en rubrikrad.",
+                )
+            ]
+        ) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("Unnamed:")]]
+    frame = frame.apply(lambda col: col.astype(str).str.strip())
+    frame.index = frame.index + 2
+    # Rows left completely empty (often at the end of an Excel export) are not data.
+    return frame[(frame != "").any(axis=1)]
+
+
+def _read_csv_text(path: Path) -> pd.DataFrame:
+    with path.open(encoding="utf-8-sig") as handle:
+        header = handle.readline()
+    # A Swedish Excel saves "CSV" with semicolons and decimal commas: accept it as such.
+    sep = ";" if header.count(";") > header.count(",") else ","
+    return pd.read_csv(
+        path,
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        encoding="utf-8-sig",
+    )
+
+
+_NUMBER_SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def parse_number(text: str) -> float | None:
+    """A number as an analyst types it ("1 234,5", "1234.5", "2,5"); None if it is none."""
+    cleaned = _NUMBER_SPACES.sub("", text)
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def validate_table(
+    frame: pd.DataFrame, schema: TableSchema, file_name: str
+) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Check columns and cell types; return the typed table (or None) and the problems."""
+    missing = [c for c in schema.column_names if c not in frame.columns]
+    if missing:
+        extra = [c for c in frame.columns if c not in schema.column_names]
+        problems = []
+        for name in missing:
+            hint = difflib.get_close_matches(name, extra, n=1, cutoff=0.6)
+            fix = (
+                f"kolumnen heter {hint[0]!r} i filen – byt namn till {name!r}."
+                if hint
+                else "lägg till kolumnen. Rubrikraden ska innehålla: "
+                + ", ".join(schema.column_names)
+                + "."
+            )
+            problems.append(Problem(file_name, f"kolumnen saknas: {fix}", row=1, column=name))
+        return None, problems
+
+    problems: list[Problem] = []
+    typed = pd.DataFrame(index=frame.index)
+    for col in schema.columns:
+        values = frame[col.name]
+        if col.kind == "text":
+            if col.required:
+                for row in values.index[values == ""]:
+                    problems.append(Problem(file_name, "värdet saknas. Fyll i det.", row, col.name))
+            typed[col.name] = values
+            continue
+        numbers = values.map(parse_number)
+        for row, text in values.items():
+            number = numbers[row]
+            if text == "":
+                problems.append(
+                    Problem(file_name, "värdet saknas. Fyll i ett tal (0 om inget).", row, col.name)
+                )
+            elif number is None:
+                problems.append(
+                    Problem(
+                        file_name,
+                        f"{text!r} är inte ett tal. Skriv ett tal, t.ex. 1250 eller 2,5.",
+                        row,
+                        col.name,
+                    )
+                )
+            elif col.kind == "amount" and number < 0:
+                problems.append(
+                    Problem(
+                        file_name,
+                        f"{text!r} är negativt. Värdet måste vara 0 eller större.",
+                        row,
+                        col.name,
+                    )
+                )
+        typed[col.name] = numbers.astype(float)
+    return typed, problems
+
+
+def duplicate_problems(table: pd.DataFrame, columns: list[str], file_name: str) -> list[Problem]:
+    """One problem per repeated row of ``columns`` (naming the first occurrence)."""
+    dupes = table[table.duplicated(columns, keep=False)]
+    problems = []
+    for _, group in dupes.groupby(columns, sort=False):
+        first, *rest = group.index
+        label = ", ".join(f"{c}={group.iloc[0][c]!r}" for c in columns)
+        for row in rest:
+            problems.append(
+                Problem(
+                    file_name,
+                    f"{label} förekommer redan på rad {first}. Slå ihop eller ta bort dubbletten.",
+                    row,
+                    columns[-1],
+                )
+            )
+    return problems
+
+
+def unknown_problems(
+    table: pd.DataFrame, column: str, known: Iterable[str], file_name: str, what: str, where: str
+) -> list[Problem]:
+    known = list(known)
+    problems = []
+    for row, value in table[column].items():
+        if value and value not in known:
+            hint = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+            fix = f"Menade du {hint[0]!r}?" if hint else f"Giltiga värden: {', '.join(known)}."
+            problems.append(
+                Problem(file_name, f"{what} {value!r} finns inte i {where}. {fix}", row, column)
+            )
+    return problems
+
+
+# --------------------------------------------------------------------------- model.yml
+
+
+def _yaml_lines(text: str) -> dict[tuple, int]:
+    """Line number (1-based) of every mapping value and list item, by its path."""
+    lines: dict[tuple, int] = {}
+
+    def walk(node: yaml.Node, path: tuple) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, path + (key.value,))
+                lines[path + (key.value,)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, path + (i,))
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+class _ModelChecker:
+    """Collects problems in model.yml, each with its line and field path."""
+
+    def __init__(self, text: str):
+        self.problems: list[Problem] = []
+        self.lines = _yaml_lines(text)
+
+    def add(self, path: tuple, message: str) -> None:
+        line = None
+        for cut in range(len(path), -1, -1):  # nearest existing ancestor carries the line
+            if path[:cut] in self.lines:
+                line = self.lines[path[:cut]]
+                break
+        shown = " → ".join(str(p + 1 if isinstance(p, int) else p) for p in path) or None
+        self.problems.append(Problem(MODEL_FILE, message, line, shown))
+
+    def number(
+        self, value: Any, path: tuple, minimum: float = 0.0, strict: bool = False
+    ) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            shown = "saknas" if value is None else f"{value!r} är inte ett tal"
+            self.add(path, f"värdet {shown}. Ange ett tal.")
+            return None
+        if value < minimum or (strict and value == minimum) or not math.isfinite(value):
+            self.add(
+                path,
+                f"{value!r} är inte tillåtet. Värdet måste vara "
+                f"{'större än' if strict else 'minst'} {minimum:g}.",
+            )
+            return None
+        return float(value)
+
+    def text(self, value: Any, path: tuple) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.add(path, "värdet saknas. Fyll i en text.")
+            return None
+        return str(value).strip()
+
+    def mapping(self, value: Any, path: tuple, what: str) -> dict | None:
+        if not isinstance(value, dict) or not value:
+            self.add(
+                path,
+                f"ska vara {what} (en lista av namn: värde), men är "
+                f"{'tom eller saknas' if not value else repr(value)}.",
+            )
+            return None
+        return value
+
+
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_SLUG = re.compile(r"^[a-z0-9_]+$")
+
+
+def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    """Parse and check ``model.yml``; returns the parsed parameters and problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = yaml.safe_load(text)
+    except UnicodeDecodeError:
+        return {}, [Problem(MODEL_FILE, "filen är inte UTF-8. Spara om den som UTF-8.")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or str(exc)
+        return {}, [
+            Problem(
+                MODEL_FILE,
+                f"YAML-syntaxfel ({what}). Kontrollera indrag, kolon och citattecken på raden.",
+                row=mark.line + 1 if mark else None,
+            )
+        ]
+    if not isinstance(raw, dict):
+        return {}, [
+            Problem(
+                MODEL_FILE,
+                "filen ska innehålla inställningar på formen 'namn: värde' (se exemplet i data/).",
+            )
+        ]
+    check = _ModelChecker(text)
+    params: dict[str, Any] = {"settings": raw, "example_data": bool(raw.get("example_data", False))}
+
+    year = raw.get("price_list_year")
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        check.add(
+            ("price_list_year",), f"prislisteåret ska vara ett årtal, t.ex. 2023 (nu: {year!r})."
+        )
+    params["price_list_year"] = year
+
+    period = raw.get("volume_period")
+    if (
+        isinstance(period, dict)
+        and all(
+            isinstance(period.get(k), str) and _PERIOD.match(period[k]) for k in ("start", "end")
+        )
+        and period["start"] <= period["end"]
+    ):
+        params["volume_period"] = (period["start"], period["end"])
+    else:
+        check.add(
+            ("volume_period",),
+            "volymperioden ska anges som {start: ÅÅÅÅ-MM, end: ÅÅÅÅ-MM} "
+            "med start före slut, t.ex. {start: 2021-07, end: 2022-06}.",
+        )
+
+    params["productive_hours_per_fte"] = check.number(
+        raw.get("productive_hours_per_fte"), ("productive_hours_per_fte",), strict=True
+    )
+    params["administration_overhead_per_fte"] = check.number(
+        raw.get("administration_overhead_per_fte"), ("administration_overhead_per_fte",)
+    )
+
+    standards: dict[str, float] = {}
+    mapping = check.mapping(
+        raw.get("cost_standards"), ("cost_standards",), "kostnadsschabloner per personalkategori"
+    )
+    for category, value in (mapping or {}).items():
+        number = check.number(value, ("cost_standards", category))
+        if number is not None:
+            standards[str(category)] = number
+    params["cost_standards"] = standards
+
+    params["service_areas"], params["keys"] = _service_areas(raw, check)
+    return params, check.problems
+
+
+def _service_areas(raw: dict, check: _ModelChecker) -> tuple[pd.DataFrame, pd.DataFrame]:
+    areas, keys = [], []
+    seen_keys: dict[str, str] = {}
+    mapping = check.mapping(raw.get("service_areas"), ("service_areas",), "tjänsteområden")
+    for area_id, area in (mapping or {}).items():
+        base = ("service_areas", area_id)
+        area_id = str(area_id)
+        if area_id == INTERNAL_OVERHEAD or not _SLUG.match(area_id):
+            check.add(
+                base,
+                f"{area_id!r} kan inte vara id för ett tjänsteområde: använd små "
+                f"bokstäver a–z, siffror och _ (och inte {INTERNAL_OVERHEAD!r}).",
+            )
+        if not isinstance(area, dict):
+            check.add(base, "tjänsteområdet ska ha name och keys.")
+            continue
+        name = check.text(area.get("name"), base + ("name",))
+        areas.append(
+            {
+                "service_area": area_id,
+                "name": name or area_id,
+                "description": str(area.get("description") or "").strip(),
+            }
+        )
+        area_keys = area.get("keys")
+        if not isinstance(area_keys, list) or not area_keys:
+            check.add(
+                base + ("keys",),
+                "tjänsteområdet saknar fördelningsnycklar. Ange minst en "
+                "nyckel: {id: ..., name: ..., weight: ..., source: ...}.",
+            )
+            continue
+        total, weights_ok = 0.0, True
+        for i, key in enumerate(area_keys):
+            path = base + ("keys", i)
+            if not isinstance(key, dict):
+                check.add(
+                    path, "nyckeln ska anges som {id: ..., name: ..., weight: ..., source: ...}."
+                )
+                weights_ok = False
+                continue
+            key_id = check.text(key.get("id"), path + ("id",))
+            weight = check.number(key.get("weight"), path + ("weight",))
+            if weight is not None and weight > 1:
+                check.add(
+                    path + ("weight",),
+                    f"vikten {weight:g} är större än 1. Ange vikten som "
+                    "andel, t.ex. 0.25 för 25 %.",
+                )
+            if weight is None:
+                weights_ok = False
+            else:
+                total += weight
+            if key_id is None:
+                continue
+            if key_id in seen_keys:
+                check.add(
+                    path + ("id",),
+                    f"nyckel-id {key_id!r} används redan i "
+                    f"{seen_keys[key_id]}. Nyckel-id måste vara unika i hela modellen.",
+                )
+                continue
+            seen_keys[key_id] = area_id
+            keys.append(
+                {
+                    "service_area": area_id,
+                    "key_id": key_id,
+                    "name": str(key.get("name") or key_id).strip(),
+                    "weight": weight if weight is not None else 0.0,
+                    "source": str(key.get("source") or "").strip(),
+                }
+            )
+        if weights_ok and abs(total - 1.0) > WEIGHT_TOLERANCE:
+            check.add(
+                base + ("keys",),
+                f"vikterna för {area_id} summerar till {total:.6g}, inte 1. "
+                "Justera vikterna så att de blir 1 (100 %) tillsammans.",
+            )
+    return (
+        pd.DataFrame(areas, columns=["service_area", "name", "description"]),
+        pd.DataFrame(keys, columns=["service_area", "key_id", "name", "weight", "source"]),
+    )
+
+
+# --------------------------------------------------------------------------- the folder
+
+
+def load_input(data_dir: Path | str) -> PriceModelInput:
+    """Read and validate a whole input folder. Raises InputError listing every problem."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(
+            [Problem(str(data_dir), "mappen finns inte. Ange en datamapp, t.ex. data/2023.")]
+        )
+    problems: list[Problem] = []
+    model_path = data_dir / MODEL_FILE
+    if model_path.is_file():
+        params, found = read_model_file(model_path)
+        problems += found
+    else:
+        params = {}
+        problems.append(
+            Problem(
+                MODEL_FILE,
+                f"filen saknas i {data_dir}. Den anger prislisteår, "
+                "kostnadsschabloner och tjänsteområden med nycklar.",
+            )
+        )
+
+    tables: dict[str, pd.DataFrame | None] = {}
+    files: dict[str, Path] = {}
+    for name in REQUIRED_TABLES + OPTIONAL_TABLES:
+        schema = SCHEMAS[name]
+        path, problem = find_table_file(data_dir, name)
+        if problem:
+            problems.append(problem)
+            tables[name] = None
+            continue
+        if path is None:
+            if name in REQUIRED_TABLES:
+                problems.append(
+                    Problem(
+                        f"{name}.csv",
+                        f"filen saknas i {data_dir}. Lägg till "
+                        f"{name}.csv (eller .xlsx) med {schema.what}, kolumner: "
+                        f"{', '.join(schema.column_names)}.",
+                    )
+                )
+            tables[name] = None
+            continue
+        files[name] = path
+        try:
+            raw = read_raw_table(path)
+        except InputError as exc:
+            problems += exc.problems
+            tables[name] = None
+            continue
+        tables[name], found = validate_table(raw, schema, path.name)
+        problems += found
+
+    if params.get("service_areas") is not None and params.get("keys") is not None:
+        problems += _cross_checks(params, tables, files)
+    if problems:
+        raise InputError(problems)
+
+    files = {"model": model_path, **files}
+    empty_other = pd.DataFrame(
+        {
+            "service_area": pd.Series(dtype=str),
+            "description": pd.Series(dtype=str),
+            "amount": pd.Series(dtype=float),
+        }
+    )
+    return PriceModelInput(
+        data_dir=data_dir,
+        price_list_year=params["price_list_year"],
+        volume_period=params["volume_period"],
+        productive_hours_per_fte=params["productive_hours_per_fte"],
+        administration_overhead_per_fte=params["administration_overhead_per_fte"],
+        cost_standards=pd.Series(
+            params["cost_standards"], name="cost_standard", dtype=float
+        ).rename_axis("staff_category"),
+        service_areas=params["service_areas"],
+        keys=params["keys"],
+        staffing=_clean(tables["staffing"]),
+        customers=_clean(tables["customers"]),
+        volumes=_clean(tables["volumes"]),
+        other_costs=_clean(tables["other_costs"])
+        if tables["other_costs"] is not None
+        else empty_other,
+        previous_charges=_clean(tables["previous_charges"]),
+        changed_assignments=_clean(tables["changed_assignments"]),
+        example_data=params["example_data"],
+        settings=params["settings"],
+        files=files,
+    )
+
+
+def _clean(table: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if table is None else table.reset_index(drop=True)
+
+
+def _cross_checks(
+    params: dict, tables: dict[str, pd.DataFrame | None], files: dict[str, Path]
+) -> list[Problem]:
+    """Checks across files: ids that must exist, duplicates, empty service areas and keys."""
+    problems: list[Problem] = []
+    areas = params["service_areas"]["service_area"].tolist()
+    keys: pd.DataFrame = params["keys"]
+    categories = list(params.get("cost_standards") or {})
+    staffing, customers, volumes = tables["staffing"], tables["customers"], tables["volumes"]
+
+    def name(table: str) -> str:
+        return files[table].name
+
+    if staffing is not None:
+        problems += unknown_problems(
+            staffing,
+            "service_area",
+            areas + [INTERNAL_OVERHEAD],
+            name("staffing"),
+            "tjänsteområdet",
+            "model.yml (service_areas)",
+        )
+        if categories:
+            problems += unknown_problems(
+                staffing,
+                "staff_category",
+                categories,
+                name("staffing"),
+                "personalkategorin",
+                "model.yml (cost_standards)",
+            )
+        fte = staffing.groupby("service_area")["fte"].sum()
+        for area in areas:
+            if not fte.get(area, 0) > 0:
+                problems.append(
+                    Problem(
+                        name("staffing"),
+                        f"tjänsteområdet {area!r} har inga "
+                        "årsarbetare. Lägg till dess bemanning (service_area, "
+                        "staff_category, fte) – utan årsarbetare kan ingen "
+                        "självkostnad beräknas.",
+                        column="fte",
+                    )
+                )
+
+    customer_ids: list[str] = []
+    if customers is not None:
+        problems += duplicate_problems(customers, ["customer_id"], name("customers"))
+        customer_ids = customers["customer_id"].tolist()
+
+    if volumes is not None:
+        if customers is not None:
+            problems += unknown_problems(
+                volumes, "customer_id", customer_ids, name("volumes"), "kunden", name("customers")
+            )
+        problems += unknown_problems(
+            volumes,
+            "key_id",
+            keys["key_id"],
+            name("volumes"),
+            "nyckeln",
+            "model.yml (service_areas → keys)",
+        )
+        problems += duplicate_problems(volumes, ["customer_id", "key_id"], name("volumes"))
+        totals = volumes.groupby("key_id")["volume"].sum()
+        for key in keys.itertuples():
+            if key.weight > 0 and not totals.get(key.key_id, 0) > 0:
+                problems.append(
+                    Problem(
+                        name("volumes"),
+                        f"nyckeln {key.key_id!r} "
+                        f"({key.service_area}) har vikten {key.weight:g} men "
+                        "ingen volym hos någon kund. Lägg in volymerna eller sätt "
+                        "vikten till 0 i model.yml.",
+                        column="volume",
+                    )
+                )
+
+    other = tables["other_costs"]
+    if other is not None:
+        problems += unknown_problems(
+            other,
+            "service_area",
+            areas + [INTERNAL_OVERHEAD],
+            name("other_costs"),
+            "tjänsteområdet",
+            "model.yml (service_areas)",
+        )
+    previous = tables["previous_charges"]
+    if previous is not None:
+        if customers is not None:
+            problems += unknown_problems(
+                previous,
+                "customer_id",
+                customer_ids,
+                name("previous_charges"),
+                "kunden",
+                name("customers"),
+            )
+        problems += unknown_problems(
+            previous,
+            "service_area",
+            areas,
+            name("previous_charges"),
+            "tjänsteområdet",
+            "model.yml (service_areas)",
+        )
+        problems += duplicate_problems(
+            previous, ["customer_id", "service_area"], name("previous_charges")
+        )
+    changed = tables["changed_assignments"]
+    if changed is not None:
+        problems += unknown_problems(
+            changed,
+            "service_area",
+            areas,
+            name("changed_assignments"),
+            "tjänsteområdet",
+            "model.yml (service_areas)",
+        )
+    return problems
