@@ -262,7 +262,7 @@ def validate_table(
                 problems.append(
                     Problem(file_name, "värdet saknas. Fyll i ett tal (0 om inget).", row, col.name)
                 )
-            elif number is None:
+            elif pd.isna(number):
                 problems.append(
                     Problem(
                         file_name,
@@ -460,6 +460,8 @@ def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
         if number is not None:
             standards[str(category)] = number
     params["cost_standards"] = standards
+    # A category with a bad value is still known: its staffing rows are not reported twice.
+    params["staff_categories"] = [str(c) for c in (mapping or {})]
 
     params["service_areas"], params["keys"] = _service_areas(raw, check)
     return params, check.problems
@@ -654,7 +656,7 @@ def _cross_checks(
     problems: list[Problem] = []
     areas = params["service_areas"]["service_area"].tolist()
     keys: pd.DataFrame = params["keys"]
-    categories = list(params.get("cost_standards") or {})
+    categories = params.get("staff_categories") or []
     staffing, customers, volumes = tables["staffing"], tables["customers"], tables["volumes"]
 
     def name(table: str) -> str:

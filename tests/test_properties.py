@@ -1,0 +1,154 @@
+"""Property-based tests of the spec's invariants on random models, and agreement to the krona
+with an independent exact (rational arithmetic) implementation of the rules."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from math import floor
+from pathlib import Path
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from prismodell.calculation import calculate
+from prismodell.inputs import PriceModelInput
+
+CATEGORIES = {"admin": 600_000.0, "ekonom": 750_000.0, "ledning": 1_000_000.0}
+
+
+@st.composite
+def models(draw) -> PriceModelInput:
+    n_areas = draw(st.integers(1, 3))
+    customers = [f"K{i:02d}" for i in range(draw(st.integers(1, 7)))]
+    areas, keys, staffing, volumes = [], [], [], []
+    for a in range(n_areas):
+        area = f"omrade{a}"
+        areas.append({"service_area": area, "name": area.title(), "description": ""})
+        n_keys = draw(st.integers(1, 3))
+        cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=n_keys - 1,
+                                    max_size=n_keys - 1)))
+        weights = [b - a_ for a_, b in zip([0, *cuts], [*cuts, 100], strict=True)]
+        for k, weight in enumerate(weights):
+            key = f"{area}_nyckel{k}"
+            keys.append({"service_area": area, "key_id": key, "name": key,
+                         "weight": weight / 100, "source": "test"})
+            values = draw(st.lists(st.integers(0, 50_000), min_size=len(customers),
+                                   max_size=len(customers)))
+            if weight > 0 and sum(values) == 0:
+                values[0] = 1  # the spec makes a positive weight without volume an input error
+            volumes += [{"customer_id": c, "key_id": key, "volume": float(v)}
+                        for c, v in zip(customers, values, strict=True) if v or draw(st.booleans())]
+        for category in draw(st.lists(st.sampled_from(["admin", "ekonom"]), min_size=1,
+                                      max_size=2, unique=True)):
+            staffing.append({"service_area": area, "staff_category": category,
+                             "fte": draw(st.integers(1, 40)) / 2})
+    staffing.append({"service_area": "internt_overhead", "staff_category": "ledning",
+                     "fte": draw(st.integers(0, 6)) / 2})
+    return PriceModelInput(
+        data_dir=Path("."), price_list_year=2023, volume_period=("2021-07", "2022-06"),
+        productive_hours_per_fte=1600.0,
+        administration_overhead_per_fte=float(draw(st.integers(0, 150_000))),
+        cost_standards=pd.Series(CATEGORIES, name="cost_standard").rename_axis("staff_category"),
+        service_areas=pd.DataFrame(areas), keys=pd.DataFrame(keys),
+        staffing=pd.DataFrame(staffing),
+        customers=pd.DataFrame({"customer_id": customers, "name": customers, "type": "x"}),
+        volumes=pd.DataFrame(volumes, columns=["customer_id", "key_id", "volume"]),
+        other_costs=pd.DataFrame({"service_area": [areas[0]["service_area"]],
+                                  "description": ["extra"],
+                                  "amount": [float(draw(st.integers(0, 10**6)))]}),
+    )
+
+
+def exact_price_list(model: PriceModelInput) -> dict[tuple[str, str], int]:
+    """The spec's rules in rational arithmetic, written independently of the package."""
+    q = lambda x: Fraction(repr(float(x)))  # noqa: E731 - the decimal the analyst typed
+    a = q(model.administration_overhead_per_fte)
+    std = {c: q(v) for c, v in model.cost_standards.items()}
+    rows = list(model.staffing.itertuples())
+    areas = list(model.service_areas["service_area"])
+    fte = {s: sum((q(r.fte) for r in rows if r.service_area == s), Fraction(0)) for s in areas}
+    pool = sum((q(r.fte) * (std[r.staff_category] + a) for r in rows
+                if r.service_area == "internt_overhead"), Fraction(0))
+    other = {s: sum((q(r.amount) for r in model.other_costs.itertuples() if r.service_area == s),
+                    Fraction(0)) for s in areas}
+    prices = {}
+    for s in areas:
+        direct = sum((q(r.fte) * std[r.staff_category] for r in rows if r.service_area == s),
+                     Fraction(0)) + fte[s] * a + other[s]
+        cost = direct + pool * fte[s] / sum(fte.values())
+        published = floor(cost + Fraction(1, 2))
+        exact: dict[str, Fraction] = {}
+        for key in model.keys[model.keys["service_area"] == s].itertuples():
+            vols = model.volumes[(model.volumes["key_id"] == key.key_id)
+                                 & (model.volumes["volume"] > 0)]
+            total = sum((q(v) for v in vols["volume"]), Fraction(0))
+            for c, v in zip(vols["customer_id"], vols["volume"], strict=True):
+                exact[c] = exact.get(c, Fraction(0)) + cost * q(key.weight) * q(v) / total
+        floors = {c: floor(x) for c, x in exact.items()}
+        extra = published - sum(floors.values())
+        ranked = sorted(exact, key=lambda c: (-(exact[c] - floors[c]), c))
+        for i, c in enumerate(ranked):
+            prices[(c, s)] = floors[c] + (1 if i < extra else 0)
+    return prices
+
+
+def as_dict(prices: pd.DataFrame) -> dict[tuple[str, str], int]:
+    return {(r.customer_id, r.service_area): int(r.amount) for r in prices.itertuples()}
+
+
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(models())
+def test_price_list_sums_to_full_cost_and_is_never_negative(model):
+    result = calculate(model)
+    totals = result.price_list.groupby("service_area")["amount"].sum()
+    published = result.full_cost.set_index("service_area")["full_cost"]
+    assert totals.reindex(published.index).tolist() == published.tolist()
+    assert (result.price_list["amount"] >= 0).all()
+
+
+@FAST
+@given(models())
+def test_agrees_with_exact_arithmetic_to_the_krona(model):
+    assert as_dict(calculate(model).price_list) == exact_price_list(model)
+
+
+@FAST
+@given(models())
+def test_customer_without_volume_pays_nothing(model):
+    result = calculate(model)
+    used = model.volumes[model.volumes["volume"] > 0].merge(model.keys, on="key_id")
+    users = set(zip(used["customer_id"], used["service_area"], strict=True))
+    assert set(as_dict(result.price_list)) == users
+
+
+@FAST
+@given(models(), st.randoms(use_true_random=False))
+def test_result_does_not_depend_on_row_order(model, random):
+    def shuffled(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sample(frac=1, random_state=random.randint(0, 10**6)).reset_index(drop=True)
+
+    other = PriceModelInput(**{**model.__dict__, "volumes": shuffled(model.volumes),
+                               "staffing": shuffled(model.staffing),
+                               "customers": shuffled(model.customers)})
+    before, after = calculate(model), calculate(other)
+    pd.testing.assert_frame_equal(before.price_list, after.price_list)
+    pd.testing.assert_frame_equal(before.full_cost, after.full_cost)
+
+
+@FAST
+@given(models(), st.data())
+def test_more_volume_never_lowers_own_charge(model, data):
+    row = data.draw(st.integers(0, len(model.volumes) - 1)) if len(model.volumes) else None
+    if row is None:
+        return
+    more = model.volumes.copy()
+    more.loc[row, "volume"] += data.draw(st.integers(1, 10_000))
+    customer = more.loc[row, "customer_id"]
+    area = model.keys.set_index("key_id").loc[more.loc[row, "key_id"], "service_area"]
+    before = as_dict(calculate(model).price_list).get((customer, area), 0)
+    after = as_dict(calculate(PriceModelInput(**{**model.__dict__, "volumes": more})).price_list)
+    assert after[(customer, area)] >= before
