@@ -40,64 +40,98 @@ def run_bad(data: Path, tmp_path: Path, capsys) -> str:
 CASES = {
     "missing_file": (
         lambda d: (d / "volumes.csv").unlink(),
-        ["volumes.csv: filen saknas", "customer_id, key_id, volume"]),
+        ["volumes.csv: filen saknas", "customer_id, key_id, volume"],
+    ),
     "yaml_syntax": (
-        lambda d: edit(d / "model.yml", "productive_hours_per_fte: 1600",
-                       "productive_hours_per_fte: [1600"),
-        ["model.yml, rad", "YAML-syntaxfel"]),
+        lambda d: edit(
+            d / "model.yml", "productive_hours_per_fte: 1600", "productive_hours_per_fte: [1600"
+        ),
+        ["model.yml, rad", "YAML-syntaxfel"],
+    ),
     "misspelt_column": (
-        lambda d: edit(d / "staffing.csv", "service_area,staff_category,fte",
-                       "service_area,staff_category,ftee"),
-        ["staffing.csv, rad 1, kolumn 'fte': kolumnen saknas", "heter 'ftee'"]),
+        lambda d: edit(
+            d / "staffing.csv",
+            "service_area,staff_category,fte",
+            "service_area,staff_category,ftee",
+        ),
+        ["staffing.csv, rad 1, kolumn 'fte': kolumnen saknas", "heter 'ftee'"],
+    ),
     "non_numeric_fte": (
         lambda d: edit(d / "staffing.csv", "ekonom,2", "ekonom,två"),
-        ["staffing.csv, rad 3, kolumn 'fte': 'två' är inte ett tal"]),
+        ["staffing.csv, rad 3, kolumn 'fte': 'två' är inte ett tal"],
+    ),
     "negative_volume": (
         lambda d: edit(d / "volumes.csv", "SDF01,antal_krav,300", "SDF01,antal_krav,-300"),
-        ["volumes.csv, rad 4, kolumn 'volume': '-300' är negativt"]),
+        ["volumes.csv, rad 4, kolumn 'volume': '-300' är negativt"],
+    ),
     "empty_amount": (
         lambda d: edit(d / "other_costs.csv", "Skanningsleverantör,250000", "Skanningsleverantör,"),
-        ["other_costs.csv, rad 2, kolumn 'amount': värdet saknas"]),
+        ["other_costs.csv, rad 2, kolumn 'amount': värdet saknas"],
+    ),
     "bad_cost_standard": (
         lambda d: edit(d / "model.yml", "ekonom: 750000", "ekonom: -750000"),
-        ["model.yml, rad 9, cost_standards → ekonom", "måste vara minst 0"]),
+        ["model.yml, rad 9, cost_standards → ekonom", "måste vara minst 0"],
+    ),
     "non_numeric_cost_standard": (
         lambda d: edit(d / "model.yml", "ekonom: 750000", "ekonom: mycket"),
-        ["cost_standards → ekonom", "'mycket' är inte ett tal"]),
+        ["cost_standards → ekonom", "'mycket' är inte ett tal"],
+    ),
     "weights_not_one": (
-        lambda d: edit(d / "model.yml", "weight: 0.25, source: Agresso}\n      - {id: antal_krav",
-                       "weight: 0.20, source: Agresso}\n      - {id: antal_krav"),
-        ["service_areas → leverantorsreskontra → keys", "summerar till 0.95, inte 1"]),
+        lambda d: edit(
+            d / "model.yml",
+            "weight: 0.25, source: Agresso}\n      - {id: antal_krav",
+            "weight: 0.20, source: Agresso}\n      - {id: antal_krav",
+        ),
+        ["service_areas → leverantorsreskontra → keys", "summerar till 0.95, inte 1"],
+    ),
     "duplicate_key_id": (
         lambda d: edit(d / "model.yml", "{id: aktiva_avtal", "{id: antal_fakturor"),
-        ["nyckel-id 'antal_fakturor' används redan i leverantorsreskontra"]),
+        ["nyckel-id 'antal_fakturor' används redan i leverantorsreskontra"],
+    ),
     "unknown_service_area_in_staffing": (
         lambda d: append(d / "staffing.csv", "leverantorsreskontr,ekonom,1"),
-        ["staffing.csv, rad 6, kolumn 'service_area'", "'leverantorsreskontr' finns inte",
-         "Menade du 'leverantorsreskontra'?"]),
+        [
+            "staffing.csv, rad 6, kolumn 'service_area'",
+            "'leverantorsreskontr' finns inte",
+            "Menade du 'leverantorsreskontra'?",
+        ],
+    ),
     "unknown_staff_category": (
         lambda d: append(d / "staffing.csv", "hyresadministration,jurist,1"),
-        ["staffing.csv, rad 6, kolumn 'staff_category'", "'jurist' finns inte"]),
+        ["staffing.csv, rad 6, kolumn 'staff_category'", "'jurist' finns inte"],
+    ),
     "unknown_customer_in_volumes": (
         lambda d: append(d / "volumes.csv", "SDF99,antal_fakturor,5"),
-        ["volumes.csv, rad 15, kolumn 'customer_id'", "kunden 'SDF99' finns inte i customers.csv"]),
+        ["volumes.csv, rad 15, kolumn 'customer_id'", "kunden 'SDF99' finns inte i customers.csv"],
+    ),
     "unknown_key_in_volumes": (
         lambda d: append(d / "volumes.csv", "SDF01,antal_fakturr,5"),
-        ["volumes.csv, rad 15, kolumn 'key_id'", "Menade du 'antal_fakturor'?"]),
+        ["volumes.csv, rad 15, kolumn 'key_id'", "Menade du 'antal_fakturor'?"],
+    ),
     "duplicate_volume_row": (
         lambda d: append(d / "volumes.csv", "SDF01,antal_krav,12"),
-        ["volumes.csv, rad 15", "customer_id='SDF01', key_id='antal_krav' förekommer redan på rad 4"]),
+        [
+            "volumes.csv, rad 15",
+            "customer_id='SDF01', key_id='antal_krav' förekommer redan på rad 4",
+        ],
+    ),
     "positive_weight_without_volume": (
         lambda d: (d / "volumes.csv").write_text(
-            "\n".join(ln for ln in (d / "volumes.csv").read_text().splitlines()
-                      if "antal_krav" not in ln) + "\n"),
-        ["nyckeln 'antal_krav' (leverantorsreskontra) har vikten 0.25 men ingen volym"]),
+            "\n".join(
+                ln for ln in (d / "volumes.csv").read_text().splitlines() if "antal_krav" not in ln
+            )
+            + "\n"
+        ),
+        ["nyckeln 'antal_krav' (leverantorsreskontra) har vikten 0.25 men ingen volym"],
+    ),
     "service_area_without_fte": (
         lambda d: edit(d / "staffing.csv", "hyresadministration,ekonomiadministrator,3\n", ""),
-        ["tjänsteområdet 'hyresadministration' har inga årsarbetare"]),
+        ["tjänsteområdet 'hyresadministration' har inga årsarbetare"],
+    ),
     "duplicate_customer": (
         lambda d: append(d / "customers.csv", "SDF01,Bromma igen,stadsdelsförvaltning"),
-        ["customers.csv, rad 6, kolumn 'customer_id'", "förekommer redan på rad 2"]),
+        ["customers.csv, rad 6, kolumn 'customer_id'", "förekommer redan på rad 2"],
+    ),
 }
 
 
@@ -140,6 +174,7 @@ def test_output_folder_equal_to_data_folder_is_refused(mini: Path, capsys):
 
 def test_not_utf8(mini: Path, tmp_path: Path, capsys):
     (mini / "customers.csv").write_bytes(
-        "customer_id,name,type\nSDF01,Bromma stadsdelsförvaltning,x\n".encode("cp1252"))
+        "customer_id,name,type\nSDF01,Bromma stadsdelsförvaltning,x\n".encode("cp1252")
+    )
     err = run_bad(mini, tmp_path, capsys)
     assert "customers.csv: filen är inte UTF-8" in err

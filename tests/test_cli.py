@@ -12,8 +12,15 @@ from openpyxl import load_workbook
 
 from .conftest import DATA_2023, run_cli
 
-OUTPUTS = ["allocation.csv", "comparison.csv", "full_cost.csv", "hourly_rates.csv",
-           "price_list.csv", "prislista.xlsx", "unit_prices.csv"]
+OUTPUTS = [
+    "allocation.csv",
+    "comparison.csv",
+    "full_cost.csv",
+    "hourly_rates.csv",
+    "price_list.csv",
+    "prislista.xlsx",
+    "unit_prices.csv",
+]
 
 
 def test_calculate_writes_outputs_and_prints_summary(mini: Path, tmp_path: Path, capsys):
@@ -40,8 +47,11 @@ def test_rerun_replaces_outputs_and_keeps_other_files(mini: Path, tmp_path: Path
 
 def test_console_script_runs_without_traceback(mini: Path, tmp_path: Path):
     exe = Path(sys.executable).with_name("prismodell")
-    done = subprocess.run([str(exe), "calculate", str(mini / "saknas"), "--out",
-                           str(tmp_path / "x")], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(exe), "calculate", str(mini / "saknas"), "--out", str(tmp_path / "x")],
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 2
     assert "mappen finns inte" in done.stderr and "Traceback" not in done.stderr
 
@@ -50,8 +60,14 @@ def test_workbook_sheets_totals_and_formats(tmp_path: Path):
     out = tmp_path / "ut"
     assert run_cli("calculate", DATA_2023, "--out", out) == 0
     book = load_workbook(out / "prislista.xlsx")
-    assert book.sheetnames == ["Prislista", "Självkostnad", "Fördelning", "Styckpriser",
-                               "Timpriser", "Jämförelse"]
+    assert book.sheetnames == [
+        "Prislista",
+        "Självkostnad",
+        "Fördelning",
+        "Styckpriser",
+        "Timpriser",
+        "Jämförelse",
+    ]
     sheet = book["Prislista"]
     assert sheet["A1"].value.startswith("Prislista 2023")
     assert "EXEMPELDATA" in sheet["A2"].value
@@ -70,13 +86,21 @@ def test_workbook_sheets_totals_and_formats(tmp_path: Path):
 
 def test_formula_like_text_is_neutralised(mini: Path, tmp_path: Path):
     customers = mini / "customers.csv"
-    customers.write_text(customers.read_text(encoding="utf-8").replace(
-        "Exempelbolaget AB", "=HYPERLINK(\"http://x\")"), encoding="utf-8")
+    customers.write_text(
+        customers.read_text(encoding="utf-8").replace(
+            "Exempelbolaget AB", '=HYPERLINK("http://x")'
+        ),
+        encoding="utf-8",
+    )
     out = tmp_path / "ut"
     assert run_cli("calculate", mini, "--out", out) == 0
-    names = [r[1] for r in load_workbook(out / "prislista.xlsx")["Prislista"].iter_rows(
-        min_row=5, values_only=True)]
-    assert "'=HYPERLINK(\"http://x\")" in names
+    names = [
+        r[1]
+        for r in load_workbook(out / "prislista.xlsx")["Prislista"].iter_rows(
+            min_row=5, values_only=True
+        )
+    ]
+    assert '\'=HYPERLINK("http://x")' in names
 
 
 def test_xlsx_inputs_give_the_same_price_list(mini: Path, tmp_path: Path):
@@ -85,8 +109,10 @@ def test_xlsx_inputs_give_the_same_price_list(mini: Path, tmp_path: Path):
         pd.read_csv(mini / f"{name}.csv").to_excel(mini / f"{name}.xlsx", index=False)
         (mini / f"{name}.csv").unlink()
     assert run_cli("calculate", mini, "--out", tmp_path / "xlsx") == 0
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "csv" / "price_list.csv"),
-                                  pd.read_csv(tmp_path / "xlsx" / "price_list.csv"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "csv" / "price_list.csv"),
+        pd.read_csv(tmp_path / "xlsx" / "price_list.csv"),
+    )
 
 
 def test_swedish_excel_csv_with_semicolons_and_decimal_commas(mini: Path, tmp_path: Path):
@@ -95,15 +121,27 @@ def test_swedish_excel_csv_with_semicolons_and_decimal_commas(mini: Path, tmp_pa
         "\ufeffservice_area;staff_category;fte\nleverantorsreskontra;ekonomiadministrator;9,5\n"
         "leverantorsreskontra;ekonomiadministrator;0,5\nleverantorsreskontra;ekonom;2\n"
         "hyresadministration;ekonomiadministrator;3\n\ninternt_overhead;ledning;1\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     assert run_cli("calculate", mini, "--out", tmp_path / "b") == 0
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a" / "full_cost.csv"),
-                                  pd.read_csv(tmp_path / "b" / "full_cost.csv"))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "a" / "full_cost.csv"), pd.read_csv(tmp_path / "b" / "full_cost.csv")
+    )
 
 
-@pytest.mark.parametrize("text,value", [("1 234,5", 1234.5), ("2,5", 2.5), ("1234.5", 1234.5),
-                                        ("\u00a012\u00a0000", 12000.0), ("abc", None), ("", None),
-                                        ("nan", None), ("inf", None)])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("1 234,5", 1234.5),
+        ("2,5", 2.5),
+        ("1234.5", 1234.5),
+        ("\u00a012\u00a0000", 12000.0),
+        ("abc", None),
+        ("", None),
+        ("nan", None),
+        ("inf", None),
+    ],
+)
 def test_parse_number(text: str, value):
     from prismodell.inputs import parse_number
 

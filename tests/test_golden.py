@@ -15,8 +15,13 @@ from pandas.testing import assert_frame_equal
 
 from .conftest import DATA_2023, GOLDEN, MINI, run_cli
 
-SPEC_FILES = ["full_cost.csv", "price_list.csv", "allocation.csv", "unit_prices.csv",
-              "hourly_rates.csv"]
+SPEC_FILES = [
+    "full_cost.csv",
+    "price_list.csv",
+    "allocation.csv",
+    "unit_prices.csv",
+    "hourly_rates.csv",
+]
 
 
 def read(path: Path) -> pd.DataFrame:

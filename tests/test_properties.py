@@ -26,37 +26,65 @@ def models(draw) -> PriceModelInput:
         area = f"omrade{a}"
         areas.append({"service_area": area, "name": area.title(), "description": ""})
         n_keys = draw(st.integers(1, 3))
-        cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=n_keys - 1,
-                                    max_size=n_keys - 1)))
+        cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=n_keys - 1, max_size=n_keys - 1)))
         weights = [b - a_ for a_, b in zip([0, *cuts], [*cuts, 100], strict=True)]
         for k, weight in enumerate(weights):
             key = f"{area}_nyckel{k}"
-            keys.append({"service_area": area, "key_id": key, "name": key,
-                         "weight": weight / 100, "source": "test"})
-            values = draw(st.lists(st.integers(0, 50_000), min_size=len(customers),
-                                   max_size=len(customers)))
+            keys.append(
+                {
+                    "service_area": area,
+                    "key_id": key,
+                    "name": key,
+                    "weight": weight / 100,
+                    "source": "test",
+                }
+            )
+            values = draw(
+                st.lists(st.integers(0, 50_000), min_size=len(customers), max_size=len(customers))
+            )
             if weight > 0 and sum(values) == 0:
                 values[0] = 1  # the spec makes a positive weight without volume an input error
-            volumes += [{"customer_id": c, "key_id": key, "volume": float(v)}
-                        for c, v in zip(customers, values, strict=True) if v or draw(st.booleans())]
-        for category in draw(st.lists(st.sampled_from(["admin", "ekonom"]), min_size=1,
-                                      max_size=2, unique=True)):
-            staffing.append({"service_area": area, "staff_category": category,
-                             "fte": draw(st.integers(1, 40)) / 2})
-    staffing.append({"service_area": "internt_overhead", "staff_category": "ledning",
-                     "fte": draw(st.integers(0, 6)) / 2})
+            volumes += [
+                {"customer_id": c, "key_id": key, "volume": float(v)}
+                for c, v in zip(customers, values, strict=True)
+                if v or draw(st.booleans())
+            ]
+        for category in draw(
+            st.lists(st.sampled_from(["admin", "ekonom"]), min_size=1, max_size=2, unique=True)
+        ):
+            staffing.append(
+                {
+                    "service_area": area,
+                    "staff_category": category,
+                    "fte": draw(st.integers(1, 40)) / 2,
+                }
+            )
+    staffing.append(
+        {
+            "service_area": "internt_overhead",
+            "staff_category": "ledning",
+            "fte": draw(st.integers(0, 6)) / 2,
+        }
+    )
     return PriceModelInput(
-        data_dir=Path("."), price_list_year=2023, volume_period=("2021-07", "2022-06"),
+        data_dir=Path("."),
+        price_list_year=2023,
+        volume_period=("2021-07", "2022-06"),
         productive_hours_per_fte=1600.0,
         administration_overhead_per_fte=float(draw(st.integers(0, 150_000))),
         cost_standards=pd.Series(CATEGORIES, name="cost_standard").rename_axis("staff_category"),
-        service_areas=pd.DataFrame(areas), keys=pd.DataFrame(keys),
+        service_areas=pd.DataFrame(areas),
+        keys=pd.DataFrame(keys),
         staffing=pd.DataFrame(staffing),
         customers=pd.DataFrame({"customer_id": customers, "name": customers, "type": "x"}),
         volumes=pd.DataFrame(volumes, columns=["customer_id", "key_id", "volume"]),
-        other_costs=pd.DataFrame({"service_area": [areas[0]["service_area"]],
-                                  "description": ["extra"],
-                                  "amount": [float(draw(st.integers(0, 10**6)))]}),
+        other_costs=pd.DataFrame(
+            {
+                "service_area": [areas[0]["service_area"]],
+                "description": ["extra"],
+                "amount": [float(draw(st.integers(0, 10**6)))],
+            }
+        ),
     )
 
 
@@ -68,20 +96,37 @@ def exact_price_list(model: PriceModelInput) -> dict[tuple[str, str], int]:
     rows = list(model.staffing.itertuples())
     areas = list(model.service_areas["service_area"])
     fte = {s: sum((q(r.fte) for r in rows if r.service_area == s), Fraction(0)) for s in areas}
-    pool = sum((q(r.fte) * (std[r.staff_category] + a) for r in rows
-                if r.service_area == "internt_overhead"), Fraction(0))
-    other = {s: sum((q(r.amount) for r in model.other_costs.itertuples() if r.service_area == s),
-                    Fraction(0)) for s in areas}
+    pool = sum(
+        (
+            q(r.fte) * (std[r.staff_category] + a)
+            for r in rows
+            if r.service_area == "internt_overhead"
+        ),
+        Fraction(0),
+    )
+    other = {
+        s: sum(
+            (q(r.amount) for r in model.other_costs.itertuples() if r.service_area == s),
+            Fraction(0),
+        )
+        for s in areas
+    }
     prices = {}
     for s in areas:
-        direct = sum((q(r.fte) * std[r.staff_category] for r in rows if r.service_area == s),
-                     Fraction(0)) + fte[s] * a + other[s]
+        direct = (
+            sum(
+                (q(r.fte) * std[r.staff_category] for r in rows if r.service_area == s), Fraction(0)
+            )
+            + fte[s] * a
+            + other[s]
+        )
         cost = direct + pool * fte[s] / sum(fte.values())
         published = floor(cost + Fraction(1, 2))
         exact: dict[str, Fraction] = {}
         for key in model.keys[model.keys["service_area"] == s].itertuples():
-            vols = model.volumes[(model.volumes["key_id"] == key.key_id)
-                                 & (model.volumes["volume"] > 0)]
+            vols = model.volumes[
+                (model.volumes["key_id"] == key.key_id) & (model.volumes["volume"] > 0)
+            ]
             total = sum((q(v) for v in vols["volume"]), Fraction(0))
             for c, v in zip(vols["customer_id"], vols["volume"], strict=True):
                 exact[c] = exact.get(c, Fraction(0)) + cost * q(key.weight) * q(v) / total
@@ -131,9 +176,14 @@ def test_result_does_not_depend_on_row_order(model, random):
     def shuffled(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.sample(frac=1, random_state=random.randint(0, 10**6)).reset_index(drop=True)
 
-    other = PriceModelInput(**{**model.__dict__, "volumes": shuffled(model.volumes),
-                               "staffing": shuffled(model.staffing),
-                               "customers": shuffled(model.customers)})
+    other = PriceModelInput(
+        **{
+            **model.__dict__,
+            "volumes": shuffled(model.volumes),
+            "staffing": shuffled(model.staffing),
+            "customers": shuffled(model.customers),
+        }
+    )
     before, after = calculate(model), calculate(other)
     pd.testing.assert_frame_equal(before.price_list, after.price_list)
     pd.testing.assert_frame_equal(before.full_cost, after.full_cost)

@@ -96,36 +96,65 @@ def key_pools(full_cost_table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame
 def allocate(pools: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
     """Rule 6: each customer's exact share of each key pool.
 
-    One row per (customer, key) with positive volume, in key order then customer_id.
-    Columns: customer_id, service_area, key_id, volume, share, amount.
+    One row per (customer, key) with positive volume, in key order then customer_id; that
+    canonical order also fixes the order of every float sum, so the result cannot depend on the
+    row order of the input. Columns: customer_id, service_area, key_id, volume, share, amount.
     """
-    used = volumes.loc[volumes["volume"] > 0, ["customer_id", "key_id", "volume"]]
-    rows = used.merge(pools, on="key_id", how="inner", validate="many_to_one")
-    rows["key_order"] = rows["key_id"].map(pd.Series(range(len(pools)), index=pools["key_id"]))
-    rows = rows.sort_values(["key_order", "customer_id"], kind="stable", ignore_index=True)
-    total = rows.groupby("key_id")["volume"].transform("sum")
-    rows["share"] = rows["volume"] / total
-    rows["amount"] = rows["pool"] * rows["share"]
-    return rows[["customer_id", "service_area", "key_id", "volume", "share", "amount"]]
+    used = volumes[volumes["volume"] > 0]
+    key = pd.Categorical(used["key_id"], categories=pools["key_id"]).codes
+    customers = pd.Categorical(used["customer_id"])  # categories in string order
+    known = key >= 0
+    key, customer = key[known], customers.codes[known]
+    order = np.lexsort((customer, key))
+    key, customer = key[order], customer[order]
+    volume = used["volume"].to_numpy(dtype=float)[known][order]
+    total = np.bincount(key, weights=volume, minlength=len(pools))
+    share = volume / total[key]
+    return pd.DataFrame(
+        {
+            "customer_id": customers.categories.to_numpy()[customer],
+            "service_area": pools["service_area"].to_numpy()[key],
+            "key_id": pools["key_id"].to_numpy()[key],
+            "volume": volume,
+            "share": share,
+            "amount": pools["pool"].to_numpy(dtype=float)[key] * share,
+        }
+    )
+
+
+def _largest_remainder(
+    exact: np.ndarray, group: np.ndarray, tie_rank: np.ndarray, totals: np.ndarray
+) -> np.ndarray:
+    """Rule 7 for many groups at once: whole kronor per group summing to ``totals[group]``.
+
+    Floors first; each group's missing kronor go one each to its largest fractional parts,
+    ties to the lower ``tie_rank`` (the position of the customer_id in string order).
+    """
+    exact = np.round(exact, _PRECISION)
+    floors = np.floor(exact)
+    fraction = np.round(exact - floors, _PRECISION)
+    remainder = totals - np.bincount(group, weights=floors, minlength=len(totals))
+    remainder = np.round(remainder).astype("int64")
+    counts = np.bincount(group, minlength=len(totals))
+    if (remainder < 0).any() or (remainder > counts).any():
+        raise ArithmeticError("avrundningen går inte ihop: fler kronor att fördela än kunder")
+    order = np.lexsort((tie_rank, -fraction, group))
+    first_of_group = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.empty(len(exact), dtype="int64")
+    rank[order] = np.arange(len(exact)) - first_of_group[group[order]]
+    return (floors + (rank < remainder[group])).astype("int64")
 
 
 def largest_remainder(exact: pd.Series, total: int) -> pd.Series:
-    """Rule 7 for one service area: whole kronor summing to ``total``.
-
-    ``exact`` is indexed by customer_id. Floors first; the R missing kronor go one each to the
-    largest fractional parts, ties to the smaller customer_id.
-    """
-    exact = exact.round(_PRECISION)
-    floors = np.floor(exact)
-    fraction = (exact - floors).round(_PRECISION)
-    remainder = int(total - floors.sum())
-    if not 0 <= remainder <= len(exact):
-        raise ArithmeticError(f"kan inte avrunda: {remainder} kronor att fördela på {len(exact)}")
-    order = pd.DataFrame({"fraction": fraction.to_numpy(), "customer_id": exact.index})
-    order = order.sort_values(["fraction", "customer_id"], ascending=[False, True], kind="stable")
-    extra = np.zeros(len(exact), dtype="int64")
-    extra[order.index[:remainder]] = 1
-    return (floors + extra).astype("int64")
+    """Rule 7 for one service area: ``exact`` charges by customer_id → whole kronor."""
+    tie_rank = pd.Categorical(exact.index).codes
+    amounts = _largest_remainder(
+        exact.to_numpy(dtype=float),
+        np.zeros(len(exact), dtype="int64"),
+        tie_rank,
+        np.array([total], dtype=float),
+    )
+    return pd.Series(amounts, index=exact.index)
 
 
 def price_list(allocation: pd.DataFrame, full_cost_table: pd.DataFrame) -> pd.DataFrame:
@@ -133,35 +162,34 @@ def price_list(allocation: pd.DataFrame, full_cost_table: pd.DataFrame) -> pd.Da
 
     Columns: customer_id, service_area, amount; sorted by customer_id, service_area.
     """
-    exact = allocation.groupby(["service_area", "customer_id"])["amount"].sum()
-    published = full_cost_table.set_index("service_area")["full_cost"]
-    parts = []
-    for area, charges in exact.groupby(level="service_area", sort=False):
-        amounts = largest_remainder(charges.droplevel("service_area"), int(published[area]))
-        parts.append(
-            pd.DataFrame(
-                {"customer_id": amounts.index, "service_area": area, "amount": amounts.to_numpy()}
-            )
-        )
-    if not parts:
-        return pd.DataFrame(
-            {
-                "customer_id": pd.Series(dtype=str),
-                "service_area": pd.Series(dtype=str),
-                "amount": pd.Series(dtype="int64"),
-            }
-        )
-    return pd.concat(parts, ignore_index=True).sort_values(
-        ["customer_id", "service_area"], ignore_index=True
+    areas = full_cost_table["service_area"].to_numpy()
+    area = pd.Categorical(allocation["service_area"], categories=areas).codes
+    customers = pd.Categorical(allocation["customer_id"])
+    n = len(customers.categories)
+    cell = area.astype("int64") * n + customers.codes
+    size = len(areas) * n
+    exact = np.bincount(cell, weights=allocation["amount"].to_numpy(dtype=float), minlength=size)
+    charged = np.flatnonzero(np.bincount(cell, minlength=size))
+    group, customer = charged // n, charged % n
+    amounts = _largest_remainder(
+        exact[charged], group, customer, full_cost_table["full_cost"].to_numpy(dtype=float)
     )
+    table = pd.DataFrame(
+        {
+            "customer_id": customers.categories.to_numpy()[customer],
+            "service_area": areas[group],
+            "amount": amounts,
+        }
+    )
+    return table.sort_values(["customer_id", "service_area"], ignore_index=True)
 
 
-def unit_prices(pools: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
+def unit_prices(pools: pd.DataFrame, allocation: pd.DataFrame) -> pd.DataFrame:
     """Rule 8: what one more unit of a key costs. NaN where a key has no volume (weight 0).
 
     Columns: service_area, key_id, weight, pool, total_volume, unit_price.
     """
-    totals = volumes.groupby("key_id")["volume"].sum()
+    totals = allocation.groupby("key_id", sort=False)["volume"].sum()
     table = pools.copy()
     table["total_volume"] = table["key_id"].map(totals).fillna(0.0)
     table["unit_price"] = table["pool"] / table["total_volume"].where(table["total_volume"] > 0)
@@ -259,18 +287,16 @@ class PriceModelResult:
 
 def calculate(model: PriceModelInput) -> PriceModelResult:
     """Run rules 1–10 on a validated input folder."""
-    # Canonical order first, so that the result cannot depend on the row order of the files.
-    volumes = model.volumes.sort_values(["key_id", "customer_id"], ignore_index=True)
     costs = full_cost(model)
     pools = key_pools(costs, model.keys)
-    allocation = allocate(pools, volumes)
+    allocation = allocate(pools, model.volumes)
     prices = price_list(allocation, costs)
     comparison = None
     if model.previous_charges is not None:
         comparison = compare(prices, model.previous_charges, model.changed_assignments)
     return PriceModelResult(
         full_cost=costs,
-        unit_prices=unit_prices(pools, volumes),
+        unit_prices=unit_prices(pools, allocation),
         allocation=allocation,
         price_list=prices,
         hourly_rates=hourly_rates(model),

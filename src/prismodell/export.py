@@ -13,6 +13,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .calculation import FULL_COST_COLUMNS, PriceModelResult
@@ -106,9 +107,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     frame = _neutralise_frame(frame)
     for column, decimals in CSV_DECIMALS.items():
         if column in frame and pd.api.types.is_float_dtype(frame[column]):
-            frame[column] = frame[column].map(
-                lambda v, d=decimals: "" if pd.isna(v) else f"{v:.{d}f}"
-            )
+            values = frame[column].to_numpy(dtype=float)
+            text = np.char.mod(f"%.{decimals}f", values).astype(object)
+            text[np.isnan(values)] = ""
+            frame[column] = text
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
 
 

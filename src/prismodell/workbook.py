@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -45,39 +46,61 @@ def _sheet(
     totals: dict[str, object] | None = None,
     note: str | None = None,
 ) -> None:
+    """One sheet: title, subtitle, optional note, a styled header row, the rows, a total row.
+
+    The workbook is write-only (streamed): a 10,000-customer price list stays fast and small.
+    """
     sheet = book.create_sheet(name)
-    sheet["A1"] = title
-    sheet["A1"].font = _TITLE
-    sheet["A2"] = subtitle
-    if note:
-        sheet["A3"] = note
-        sheet["A3"].font = Font(italic=True)
     for j, col in enumerate(columns, start=1):
-        cell = sheet.cell(row=_HEADER_ROW, column=j, value=col.header)
-        cell.font, cell.fill = _HEADER, _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(j)].width = col.width
+    sheet.freeze_panes = f"A{_HEADER_ROW + 1}"
+    last = _HEADER_ROW + len(rows)
+    sheet.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(columns))}{last}"
+    sheet.row_dimensions[_HEADER_ROW].height = 32
+
+    def cell(value, font=None, number_format=None, fill=None, alignment=None):
+        c = WriteOnlyCell(sheet, value=value)
+        if font:
+            c.font = font
+        if number_format:
+            c.number_format = number_format
+        if fill:
+            c.fill = fill
+        if alignment:
+            c.alignment = alignment
+        return c
+
+    sheet.append([cell(title, _TITLE)])
+    sheet.append([subtitle])
+    sheet.append([cell(note, Font(italic=True))] if note else [])
+    wrap = Alignment(wrap_text=True, vertical="center")
+    sheet.append([cell(col.header, _HEADER, fill=_HEADER_FILL, alignment=wrap) for col in columns])
     values = [rows[col.field].tolist() for col in columns]
-    for i, record in enumerate(zip(*values, strict=True), start=_HEADER_ROW + 1):
-        for j, (col, value) in enumerate(zip(columns, record, strict=True), start=1):
+    formats = [col.number_format for col in columns]
+    for record in zip(*values, strict=True):
+        line = []
+        for value, number_format in zip(record, formats, strict=True):
             if isinstance(value, float) and pd.isna(value):
                 value = None
-            cell = sheet.cell(row=i, column=j, value=neutralise_text(value))
-            if col.number_format:
-                cell.number_format = col.number_format
-    last = _HEADER_ROW + len(rows)
+            line.append(
+                cell(value, number_format=number_format)
+                if number_format
+                else neutralise_text(value)
+            )
+        sheet.append(line)
     if totals:
-        for j, col in enumerate(columns, start=1):
-            if col.field in totals:
-                cell = sheet.cell(row=last + 1, column=j, value=totals[col.field])
-                cell.font = _BOLD
-                if col.number_format and not isinstance(totals[col.field], str):
-                    cell.number_format = col.number_format
-    sheet.freeze_panes = sheet.cell(row=_HEADER_ROW + 1, column=1)
-    sheet.auto_filter.ref = (
-        f"A{_HEADER_ROW}:{get_column_letter(len(columns))}{max(last, _HEADER_ROW)}"
-    )
-    sheet.row_dimensions[_HEADER_ROW].height = 32
+        sheet.append(
+            [
+                cell(
+                    totals[col.field],
+                    _BOLD,
+                    None if isinstance(totals[col.field], str) else col.number_format,
+                )
+                if col.field in totals
+                else None
+                for col in columns
+            ]
+        )
 
 
 def _names(model: PriceModelInput) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -94,8 +117,7 @@ def write_workbook(model: PriceModelInput, result: PriceModelResult, path: Path)
     period = f"Volymperiod {model.volume_period[0]} – {model.volume_period[1]}"
     if model.example_data:
         period += ". EXEMPELDATA – inte stadens verkliga siffror."
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
 
     # Prislista: customers × service areas, row and column totals.
     wide = (
