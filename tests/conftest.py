@@ -24,5 +24,18 @@ def mini(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def example_book(tmp_path_factory):
+    """The report built once from the example data: (out, build report, model, result)."""
+    from prismodell.calculation import calculate
+    from prismodell.inputs import load_input
+    from prismodell.pipeline import build_book
+
+    out = tmp_path_factory.mktemp("book") / "_build"
+    report = build_book(DATA_2023, out, pdf=True, show=lambda _: None)
+    model = load_input(DATA_2023)
+    return out, report, model, calculate(model)
+
+
 def run_cli(*args: str | Path) -> int:
     return main([str(a) for a in args])

@@ -178,3 +178,19 @@ def test_not_utf8(mini: Path, tmp_path: Path, capsys):
     )
     err = run_bad(mini, tmp_path, capsys)
     assert "customers.csv: filen är inte UTF-8" in err
+
+
+def test_bad_billing_month(mini: Path, tmp_path: Path, capsys):
+    append(mini / "model.yml", "billing: {month: 13}")
+    err = run_bad(mini, tmp_path, capsys)
+    assert "model.yml, rad" in err and "billing → month" in err and "heltal 1–12" in err
+
+
+def test_changed_assignments_comment_column_is_optional_and_kept(mini: Path):
+    from prismodell.inputs import load_input
+
+    assert load_input(mini).changed_assignments["comment"].tolist() != []
+    path = mini / "changed_assignments.csv"
+    frame = pd.read_csv(path).drop(columns=["comment"], errors="ignore")
+    frame.to_csv(path, index=False)
+    assert set(load_input(mini).changed_assignments["comment"]) == {""}

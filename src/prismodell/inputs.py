@@ -55,6 +55,7 @@ class Column:
     name: str
     kind: str  # "text", "amount" (number >= 0) or "signed" (any number)
     required: bool = True  # text: must not be empty
+    optional: bool = False  # the column itself may be left out (then empty)
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ SCHEMAS: dict[str, TableSchema] = {
                 _text("change"),
                 _text("description", required=False),
                 Column("cost_effect", "signed"),
+                Column("comment", "text", required=False, optional=True),
             ),
             "förändrade uppdrag (nya och borttagna bastjänster) med kostnadseffekt",
         ),
@@ -239,6 +241,9 @@ def validate_table(
     frame: pd.DataFrame, schema: TableSchema, file_name: str
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Check columns and cell types; return the typed table (or None) and the problems."""
+    for col in schema.columns:
+        if col.optional and col.name not in frame.columns:
+            frame = frame.assign(**{col.name: ""})
     missing = [c for c in schema.column_names if c not in frame.columns]
     if missing:
         extra = [c for c in frame.columns if c not in schema.column_names]
@@ -473,6 +478,16 @@ def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     params["cost_standards"] = standards
     # A category with a bad value is still known: its staffing rows are not reported twice.
     params["staff_categories"] = [str(c) for c in (mapping or {})]
+
+    billing = raw.get("billing")
+    if billing is not None:
+        month = billing.get("month") if isinstance(billing, dict) else None
+        if isinstance(month, bool) or not isinstance(month, int) or not 1 <= month <= 12:
+            check.add(
+                ("billing", "month"),
+                "fakturamånaden ska anges som billing: {month: N} "
+                "där N är ett heltal 1–12 (1 = januari).",
+            )
 
     params["service_areas"], params["keys"] = _service_areas(raw, check)
     return params, check.problems

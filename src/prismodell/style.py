@@ -7,6 +7,7 @@ installed on the build machines, and the CLI must start fast.
 from __future__ import annotations
 
 import math
+import string
 
 NBSP = "\u00a0"  # keeps "1 234 567 kr" on one line in HTML and PDF
 MINUS = "\u2212"  # typographic minus, as in Swedish print
@@ -162,3 +163,21 @@ def show_table(
     from IPython.display import HTML
 
     return HTML(table_html(frame, formats, headers, caption, total_row))
+
+
+# --------------------------------------------------------------------------- markdown
+
+_MD_SPECIAL = frozenset(string.punctuation)  # all ASCII punctuation
+
+
+def md_escape(text) -> str:
+    """Text from data made literal in MyST Markdown: every ASCII punctuation character is
+    backslash-escaped (CommonMark allows that for all of them), so ``<script>``, ``*x*``,
+    roles, links and HTML entities show as written. Line breaks become spaces."""
+    text = "" if text is None else str(text)
+    text = " ".join(text.split("\n"))
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+# One decimal, for FTEs (årsarbetare) in tables: table_html(..., formats={"fte": "fte"}).
+_FORMATTERS["fte"] = lambda v: format_number(v, 1)

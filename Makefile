@@ -1,0 +1,23 @@
+# The two commands of the README. Each installs what it needs first (scripts/setup.sh).
+.PHONY: setup report test lint benchmark
+
+setup:
+	bash scripts/setup.sh
+
+# The yearly report on the bundled example data: CSVs + prislista.xlsx in out/2023,
+# the book in _build/html and the PDF in _build/prismodell-2023.pdf.
+report: setup
+	uv run prismodell calculate data/2023 --out out/2023
+	uv run prismodell build --data data/2023 --out _build
+
+lint:
+	uv run ruff check src tests benchmarks
+
+# The whole test suite: lint, unit/golden/property/CLI tests, nbval on the notebook
+# templates, the end-to-end book build with a real browser and the PDF's text.
+test: setup lint
+	uv run pytest
+
+benchmark: setup
+	uv run python benchmarks/bench_calculate.py
+	uv run python benchmarks/bench_build.py

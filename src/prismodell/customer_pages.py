@@ -1,0 +1,223 @@
+"""The appendix of the book: one price sheet per customer, written as MyST Markdown pages.
+
+Plain Markdown (no notebooks) keeps the appendix fast: 30+ kernels would take minutes, these
+pages take seconds. Tables are raw HTML from :func:`prismodell.style.table_html` (every cell
+escaped) and every text from the data that goes into Markdown passes
+:func:`prismodell.style.md_escape`, so a customer's name can never become markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from . import report_tables as tables
+from . import style
+from .billing import base_invoice_date, format_date_sv
+from .calculation import PriceModelResult
+from .figures import customer_figure
+from .inputs import PriceModelInput
+from .narrative_views import format_period
+
+FOLDER = "kunder"
+IMAGE_FOLDER = "bilder"
+INDEX = f"{FOLDER}/index"
+IMAGE_DPI = 120
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def page_name(customer_id: str) -> str:
+    """A file-system and URL safe document name for a customer id (unique per id)."""
+    if _SAFE_NAME.fullmatch(customer_id) and customer_id != "index":
+        return customer_id
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "_", customer_id).strip("_")[:40] or "kund"
+    return f"{slug}_{hashlib.sha1(customer_id.encode()).hexdigest()[:8]}"
+
+
+def _raw_html(html: str) -> str:
+    """A raw HTML block whose fence is longer than any backtick run in the HTML (data)."""
+    longest = max((len(run) for run in re.findall(r"`+", html)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{{raw}} html\n{html}\n{fence}\n"
+
+
+def _signed_kr(value: float) -> str:
+    return ("+" if value > 0 else "") + style.format_kr(value)
+
+
+def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.DataFrame) -> str:
+    """The appendix's first page: what a price sheet holds and all customers in one table."""
+    year = model.price_list_year
+    has_previous = result.comparison is not None
+    lines = [
+        "# Prisblad per kund",
+        "",
+        f"Här finns ett prisblad för varje kund som betalar för bastjänster i prislistan {year}. "
+        "Prisbladet visar vad kunden betalar per tjänsteområde, kundens volymer per "
+        "fördelningsnyckel med priset per enhet och kundens andel av den totala volymen"
+        + (", samt förändringen mot föregående år." if has_previous else "."),
+        "",
+        "Beloppen är hela kronor och summerar per tjänsteområde exakt till tjänsteområdets "
+        "självkostnad. Bastjänsterna faktureras en gång per år i förskott.",
+        "",
+    ]
+    columns = ["name", "type", "total"]
+    headers = {"name": "Kund", "type": "Typ", "total": f"Prislista {year}"}
+    formats = {"total": "kr"}
+    sums = ["total"]
+    if has_previous:
+        columns += ["previous", "difference", "change"]
+        headers.update(
+            {"previous": "Föregående år", "difference": "Förändring", "change": "Procent"}
+        )
+        formats.update({"previous": "kr", "difference": "kr", "change": "change"})
+        sums += ["previous", "difference"]
+    table = tables.with_total(overview[columns], "name", sums)
+    if has_previous:
+        last = table.index[-1]
+        previous = table.at[last, "previous"]
+        table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
+    caption = tables.caption(model, f"Pris per kund, prislista {year}")
+    lines.append(_raw_html(style.table_html(table, formats, headers, caption, total_row=True)))
+    return "\n".join(lines)
+
+
+def customer_page(
+    model: PriceModelInput,
+    result: PriceModelResult,
+    customer: pd.Series,
+    image: str,
+) -> str:
+    """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path."""
+    year = model.price_list_year
+    customer_id = customer["customer_id"]
+    name = str(customer["name"])
+    charges = tables.customer_charges(model, result, customer_id)
+    volumes = tables.customer_volumes(model, result, customer_id)
+    has_previous = result.comparison is not None
+    total = float(charges["new"].sum())
+    customer_type = str(customer.get("type") or "").strip()
+
+    lines = [f"# {style.md_escape(name)}", ""]
+    facts = []
+    if customer_type:
+        facts.append(f"Typ: {style.md_escape(customer_type)}")
+    facts.append(f"Prislista {year}")
+    facts.append(f"Volymperiod {style.md_escape(format_period(*model.volume_period))}")
+    lines += [" · ".join(facts), ""]
+    lines += [
+        f"Priset för bastjänsterna {year} är **{style.format_kr(total)}**. Det faktureras i "
+        f"förskott för hela året med fakturadatum {format_date_sv(base_invoice_date(model))}.",
+        "",
+        "## Pris per tjänsteområde",
+        "",
+    ]
+    columns = ["label", "new"]
+    headers = {"label": "Tjänsteområde", "new": f"Prislista {year}"}
+    formats = {"new": "kr"}
+    if has_previous:
+        columns += ["previous", "difference", "change"]
+        headers.update(
+            {"previous": "Föregående år", "difference": "Förändring", "change": "Procent"}
+        )
+        formats.update({"previous": "kr", "difference": "kr", "change": "change"})
+    table = tables.with_total(
+        charges[columns], "label", [c for c in ("new", "previous", "difference") if c in columns]
+    )
+    if has_previous:
+        last = table.index[-1]
+        previous = table.at[last, "previous"]
+        table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
+    caption = tables.caption(model, f"Pris per tjänsteområde för {name}")
+    lines.append(_raw_html(style.table_html(table, formats, headers, caption, total_row=True)))
+
+    lines += ["## Volymer och pris per enhet", ""]
+    lines += [
+        "Kundens volym av varje fördelningsnyckel under volymperioden, nyckelns totala volym, "
+        "kundens andel och priset per enhet. Beloppet är kundens exakta andel av nyckelns del "
+        "av självkostnaden, före avrundningen till hela kronor i prislistan.",
+        "",
+    ]
+    volume_table = volumes[
+        ["area", "key", "volume", "total_volume", "share", "unit_price", "amount"]
+    ]
+    lines.append(
+        _raw_html(
+            style.table_html(
+                volume_table,
+                {
+                    "volume": "number",
+                    "total_volume": "number",
+                    "share": "percent",
+                    "unit_price": "unit_price",
+                    "amount": "kr2",
+                },
+                {
+                    "area": "Tjänsteområde",
+                    "key": "Fördelningsnyckel",
+                    "volume": "Volym",
+                    "total_volume": "Total volym",
+                    "share": "Andel",
+                    "unit_price": "Pris per enhet",
+                    "amount": "Belopp",
+                },
+                tables.caption(model, f"Volymer och pris per enhet för {name}"),
+            )
+        )
+    )
+
+    lines += ["## Förändring mot föregående år", ""]
+    if not has_previous:
+        lines.append("Underlaget innehåller inga debiteringar från föregående år att jämföra med.")
+    else:
+        previous_total = float(charges["previous"].sum())
+        difference = total - previous_total
+        if previous_total == 0:
+            lines.append(
+                f"Kunden debiterades inte för bastjänster föregående år; hela priset "
+                f"{style.format_kr(total)} är nytt."
+            )
+        elif difference == 0:
+            lines.append("Priset är detsamma som föregående år.")
+        else:
+            direction = "ökar" if difference > 0 else "minskar"
+            lines.append(
+                f"Jämfört med föregående år ({style.format_kr(previous_total)}) {direction} "
+                f"priset med {style.format_kr(abs(difference))} "
+                f"({style.format_percent(difference / previous_total, signed=True)})."
+            )
+    alt = style.md_escape(f"Pris per tjänsteområde för {name}")
+    lines += ["", f"![{alt}]({image})", ""]
+    return "\n".join(lines)
+
+
+def write_customer_pages(
+    model: PriceModelInput, result: PriceModelResult, out_dir: Path
+) -> list[str]:
+    """Write ``kunder/index.md`` and one page (with its chart) per charged customer under
+    ``out_dir``; return the document names in toc order: the index, then the customers by
+    name."""
+    out_dir = Path(out_dir)
+    folder = out_dir / FOLDER
+    images = folder / IMAGE_FOLDER
+    images.mkdir(parents=True, exist_ok=True)
+    overview = tables.customer_overview(model, result)
+    (folder / "index.md").write_text(index_page(model, result, overview), encoding="utf-8")
+    docs = [INDEX]
+    figure = None
+    for _, customer in overview.iterrows():
+        name = page_name(customer["customer_id"])
+        charges = tables.customer_charges(model, result, customer["customer_id"])
+        figure = customer_figure(charges, fig=figure)
+        # constrained layout already fits the margins; no "tight" bbox (a second draw)
+        figure.savefig(images / f"{name}.png", dpi=IMAGE_DPI, bbox_inches=None, facecolor="white")
+        text = customer_page(model, result, customer, f"{IMAGE_FOLDER}/{name}.png")
+        (folder / f"{name}.md").write_text(text, encoding="utf-8")
+        docs.append(f"{FOLDER}/{name}")
+    if figure is not None:
+        figure.clear()
+    return docs

@@ -1,0 +1,660 @@
+"""House style of the report's figures: pure functions, DataFrames in, matplotlib Figure out.
+
+Every function uses the object-oriented API (no pyplot state, never ``plt.show``), so that it
+runs under the Agg backend in papermill, in the customer-page writer and in the tests. Labels
+are Swedish, numbers are formatted by :mod:`prismodell.style`, and the figures are sized for an
+A4 page (about 16 cm wide) and stay readable in greyscale print (hatches and edges, not only
+colour).
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Patch, PathPatch, Rectangle  # noqa: E402
+from matplotlib.path import Path  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from . import style  # noqa: E402
+
+CM = 1 / 2.54
+PAGE_WIDTH = 16 * CM  # inches
+
+STYLE_RC = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.6,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "legend.frameon": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "axes.unicode_minus": True,
+}
+
+
+def apply_style() -> None:
+    """Set the house style globally (matplotlib rcParams) for the following figures."""
+    matplotlib.rcParams.update(STYLE_RC)
+
+
+def new_figure(height_cm: float, width_cm: float = 16.0) -> Figure:
+    """An empty house-style figure of the given size (no pyplot state)."""
+    apply_style()
+    return Figure(figsize=(width_cm * CM, height_cm * CM), layout="constrained")
+
+
+def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
+    """The figure as PNG bytes (tight bounding box, white background)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buffer.getvalue()
+
+
+def as_image(fig: Figure, dpi: int = 150):
+    """The figure as an ``IPython.display.Image``: what a notebook shows or glues.
+
+    A bare OO ``Figure`` has no notebook display of its own, so notebooks show this instead.
+    """
+    from IPython.display import Image
+
+    return Image(data=png_bytes(fig, dpi), format="png")
+
+
+def kr_formatter() -> FuncFormatter:
+    """Axis ticks as '1 234 567' (kronor, Swedish grouping)."""
+    return FuncFormatter(lambda value, _pos: style.format_number(value))
+
+
+def mkr_formatter(decimals: int = 0) -> FuncFormatter:
+    """Axis ticks as '12 mnkr'."""
+    return FuncFormatter(lambda value, _pos: style.format_mkr(value, decimals))
+
+
+def amount_formatter(max_value: float) -> tuple[FuncFormatter, str]:
+    """A tick formatter and axis label that suit amounts up to ``max_value`` kronor."""
+    if abs(max_value) >= 2e6:
+        decimals = 0 if abs(max_value) >= 2e7 else 1
+        return FuncFormatter(
+            lambda v, _p: style.format_number(v / 1e6, decimals)
+        ), "miljoner kronor"
+    return kr_formatter(), "kronor"
+
+
+def _wrap(text: str, width: int) -> str:
+    return "\n".join(textwrap.wrap(str(text), width, break_long_words=False)) or str(text)
+
+
+# Greyscale print: every series also differs in hatch pattern, not only in colour.
+HATCHES = ["", "///", "...", "xxx", "\\\\\\", "ooo", "---", "+++"]
+COST_COMPONENT_HATCHES = {
+    "personnel": "",
+    "administration_overhead": "///",
+    "internal_overhead": "...",
+    "other_costs": "xxx",
+}
+PREVIOUS_COLOUR = "#BBBBBB"
+NEW_COLOUR = "#0072B2"
+COST_COMPONENTS = list(style.COST_COMPONENT_LABELS)
+
+
+def _barh_height_cm(rows: int, per_row: float = 0.55, extra: float = 3.0) -> float:
+    return max(6.0, min(24.0, rows * per_row + extra))
+
+
+def _tidy_barh(ax, labels: Sequence[str], max_value: float) -> None:
+    """Category labels on y (first row on top), amounts on x, grid only along x."""
+    formatter, label = amount_formatter(max_value)
+    ax.set_yticks(range(len(labels)), labels=list(labels))
+    ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_formatter(formatter)
+    ax.set_xlabel(label)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0)
+
+
+# --------------------------------------------------------------------------- full cost
+
+
+def full_cost_figure(
+    full_cost: pd.DataFrame,
+    area_labels: Mapping[str, str] | None = None,
+    title: str = "Självkostnad per tjänsteområde och kostnadsslag",
+) -> Figure:
+    """Stacked horizontal bars: each service area's full cost built up of its four components.
+
+    ``full_cost`` is ``PriceModelResult.full_cost`` (service_area, personnel,
+    administration_overhead, internal_overhead, other_costs, full_cost); ``area_labels`` maps
+    service_area to its display name. One bar segment per area and component.
+    """
+    area_labels = area_labels or {}
+    labels = [_wrap(area_labels.get(a, a), 22) for a in full_cost["service_area"]]
+    fig = new_figure(_barh_height_cm(len(full_cost), 0.9, 4.0))
+    ax = fig.add_subplot()
+    y = np.arange(len(full_cost))
+    left = np.zeros(len(full_cost))
+    for component in COST_COMPONENTS:
+        values = full_cost[component].to_numpy(dtype=float)
+        ax.barh(
+            y,
+            values,
+            left=left,
+            height=0.65,
+            color=style.COST_COMPONENT_COLOURS[component],
+            hatch=COST_COMPONENT_HATCHES[component],
+            edgecolor="white",
+            linewidth=0.6,
+            label=style.COST_COMPONENT_LABELS[component],
+        )
+        left += values
+    total = full_cost["full_cost"].to_numpy(dtype=float)
+    for yi, value in zip(y, total, strict=True):
+        ax.text(value, yi, " " + style.format_mkr(value), va="center", ha="left", fontsize=8)
+    _tidy_barh(ax, labels, float(total.max()) if len(total) else 0.0)
+    ax.set_xlim(0, (total.max() if len(total) else 1) * 1.18)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
+    return fig
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def allocation_figure(
+    by_key: pd.DataFrame,
+    title: str = "Fördelning per kund och fördelningsnyckel",
+    totals: pd.Series | None = None,
+) -> Figure:
+    """Horizontal bars per customer, stacked by key, the largest customer on top.
+
+    ``by_key`` is wide: index = customer display names, one column per key (display name),
+    values = the customer's exact amount from that key in kronor. One bar per customer and key.
+    ``totals`` (same index) gives the amount written at the end of each bar, e.g. the
+    price-list charge in whole kronor; by default the sum of the row.
+    """
+    frame = by_key.fillna(0.0)
+    frame = frame.loc[frame.sum(axis=1).sort_values(ascending=False, kind="stable").index]
+    label_values = frame.sum(axis=1) if totals is None else totals.reindex(frame.index)
+    fig = new_figure(_barh_height_cm(len(frame), 0.42 if len(frame) > 12 else 0.7, 3.5))
+    ax = fig.add_subplot()
+    y = np.arange(len(frame))
+    left = np.zeros(len(frame))
+    for i, key in enumerate(frame.columns):
+        values = frame[key].to_numpy(dtype=float)
+        ax.barh(
+            y,
+            values,
+            left=left,
+            height=0.7,
+            color=style.AREA_COLOURS[i % len(style.AREA_COLOURS)],
+            hatch=HATCHES[i % len(HATCHES)],
+            edgecolor="white",
+            linewidth=0.5,
+            label=_wrap(key, 40),
+        )
+        left += values
+    total = frame.sum(axis=1).to_numpy(dtype=float)
+    for yi, end, value in zip(y, total, label_values.to_numpy(dtype=float), strict=True):
+        ax.text(end, yi, " " + style.format_kr(value), va="center", ha="left", fontsize=7)
+    maximum = float(total.max()) if len(total) else 0.0
+    _tidy_barh(ax, [_wrap(name, 60 if len(frame) > 12 else 30) for name in frame.index], maximum)
+    ax.set_xlim(0, (maximum or 1) * 1.25)
+    ax.tick_params(axis="y", labelsize=7 if len(frame) > 12 else 8)
+    ax.set_title(title, loc="left")
+    if len(frame.columns) > 1:
+        ax.legend(loc="lower right")
+    return fig
+
+
+# --------------------------------------------------------------------------- change
+
+
+def change_figure(
+    comparison: pd.DataFrame,
+    label: str = "name",
+    value: str = "difference",
+    title: str = "Förändring mot föregående år per kund",
+) -> Figure:
+    """Diverging horizontal bars: increase (right, hatched) and decrease (left) per row.
+
+    ``comparison`` has a display-label column and a signed kronor column; rows are sorted from
+    the largest increase to the largest decrease. One bar per row.
+    """
+    frame = comparison[[label, value]].dropna(subset=[value])
+    frame = frame.sort_values(value, ascending=False, kind="stable")
+    values = frame[value].to_numpy(dtype=float)
+    fig = new_figure(_barh_height_cm(len(frame), 0.42 if len(frame) > 12 else 0.7, 3.5))
+    ax = fig.add_subplot()
+    y = np.arange(len(frame))
+    increase = values > 0
+    colours = np.where(increase, style.INCREASE_COLOUR, style.DECREASE_COLOUR)
+    bars = ax.barh(y, values, height=0.7, color=colours, edgecolor="white", linewidth=0.5)
+    for bar, up in zip(bars, increase, strict=True):
+        bar.set_hatch("///" if up else "")
+    span = float(np.abs(values).max()) if len(values) else 1.0
+    span = span or 1.0
+    for yi, v in zip(y, values, strict=True):
+        text = style.format_kr(v)
+        if v > 0:
+            text = "+" + text
+        ax.text(
+            v,
+            yi,
+            f" {text} " if v >= 0 else f" {text} ",
+            va="center",
+            ha="left" if v >= 0 else "right",
+            fontsize=7,
+        )
+    _tidy_barh(ax, [_wrap(n, 60 if len(frame) > 12 else 30) for n in frame[label]], span)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    low = min(0.0, float(values.min()) if len(values) else 0.0)
+    high = max(0.0, float(values.max()) if len(values) else 0.0)
+    ax.set_xlim(
+        low - 0.6 * span if low < 0 else -0.05 * span,
+        high + 0.6 * span if high > 0 else 0.05 * span,
+    )
+    ax.tick_params(axis="y", labelsize=7 if len(frame) > 12 else 8)
+    ax.set_title(title, loc="left")
+    handles = [
+        Patch(facecolor=style.INCREASE_COLOUR, hatch="///", edgecolor="white", label="Ökning"),
+        Patch(facecolor=style.DECREASE_COLOUR, edgecolor="white", label="Minskning"),
+    ]
+    ax.legend(handles=handles, loc="lower right")
+    return fig
+
+
+# --------------------------------------------------------------------------- one customer
+
+
+def customer_figure(
+    charges: pd.DataFrame,
+    title: str | None = None,
+    fig: Figure | None = None,
+) -> Figure:
+    """One customer's charge per service area, this year against last year.
+
+    ``charges`` has columns label (service area name), new and optionally previous (kronor).
+    Pass ``fig`` to redraw into an existing figure (fast when writing many pages). Two bars per
+    area when previous charges exist, else one. The margins are fixed (the labels are service
+    area names, wrapped), so no layout engine runs on every save.
+    """
+    rows = len(charges)
+    height = _barh_height_cm(rows, 0.95, 3.2) * CM
+    if fig is None:
+        apply_style()
+        fig = Figure(figsize=(PAGE_WIDTH, height))
+    else:
+        fig.clear()
+        fig.set_layout_engine("none")
+        fig.set_size_inches(PAGE_WIDTH, height)
+    fig.subplots_adjust(
+        left=1.45 / PAGE_WIDTH,
+        right=0.97,
+        top=1 - (0.45 if title else 0.15) / height,
+        bottom=0.95 / height,
+    )
+    ax = fig.add_subplot()
+    has_previous = "previous" in charges and charges["previous"].notna().any()
+    y = np.arange(rows)
+    new = charges["new"].fillna(0.0).to_numpy(dtype=float)
+    if has_previous:
+        previous = charges["previous"].fillna(0.0).to_numpy(dtype=float)
+        ax.barh(
+            y - 0.19,
+            previous,
+            height=0.36,
+            color=PREVIOUS_COLOUR,
+            hatch="///",
+            edgecolor="white",
+            linewidth=0.5,
+            label="Föregående år",
+        )
+        ax.barh(
+            y + 0.19,
+            new,
+            height=0.36,
+            color=NEW_COLOUR,
+            edgecolor="white",
+            linewidth=0.5,
+            label="I år",
+        )
+        maximum = float(max(previous.max(), new.max())) if rows else 0.0
+        for yi, v in zip(y, new, strict=True):
+            ax.text(v, yi + 0.19, " " + style.format_kr(v), va="center", fontsize=7)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.55 / (height - 1.1)), ncol=2)
+    else:
+        ax.barh(y, new, height=0.6, color=NEW_COLOUR, edgecolor="white", linewidth=0.5)
+        maximum = float(new.max()) if rows else 0.0
+        for yi, v in zip(y, new, strict=True):
+            ax.text(v, yi, " " + style.format_kr(v), va="center", fontsize=7)
+    _tidy_barh(ax, [_wrap(label, 24) for label in charges["label"]], maximum)
+    ax.set_xlim(0, (maximum or 1) * 1.3)
+    if title:
+        ax.set_title(title, loc="left")
+    return fig
+
+
+# --------------------------------------------------------------------------- kronor flow
+
+OTHERS = "Övriga"
+FLOW_LEVEL_TITLES = ("Kostnadsslag", "Tjänsteområde", "Nyckel", "Kund")
+
+
+def kronor_flow_links(
+    full_cost: pd.DataFrame,
+    unit_prices: pd.DataFrame,
+    allocation: pd.DataFrame,
+    top_n: int = 8,
+) -> pd.DataFrame:
+    """The kronor of the model as links between four levels of nodes, for the flow figure.
+
+    Level 0 → 1: cost component → service area (its component amount); 1 → 2: service area →
+    key (the key pool); 2 → 3: key → customer (the exact allocated amount), the customers outside
+    the ``top_n`` largest grouped as ``OTHERS``. Columns: level (of the source), source, target,
+    area (the service area the kronor belong to), amount. Zero links are left out; each level's
+    links sum to the total exact full cost.
+    """
+    links = []
+    for component in COST_COMPONENTS:
+        for area, amount in zip(full_cost["service_area"], full_cost[component], strict=True):
+            links.append((0, component, area, area, float(amount)))
+    for area, key, pool in zip(
+        unit_prices["service_area"], unit_prices["key_id"], unit_prices["pool"], strict=True
+    ):
+        links.append((1, area, key, area, float(pool)))
+    totals = allocation.groupby("customer_id")["amount"].sum().sort_values(ascending=False)
+    top = list(totals.index[:top_n]) if len(totals) > top_n + 1 else list(totals.index)
+    grouped = allocation.assign(
+        customer=allocation["customer_id"].where(allocation["customer_id"].isin(top), OTHERS)
+    )
+    sums = grouped.groupby(["key_id", "customer", "service_area"], sort=False)["amount"].sum()
+    for (key, customer, area), amount in sums.items():
+        links.append((2, key, customer, area, float(amount)))
+    frame = pd.DataFrame(links, columns=["level", "source", "target", "area", "amount"])
+    return frame[frame["amount"] > 0].reset_index(drop=True)
+
+
+def _flow_nodes(links: pd.DataFrame, order: list[list[str]]) -> list[pd.Series]:
+    """Node sizes per level (in ``order``), from the links entering or leaving them."""
+    sizes = []
+    for level, names in enumerate(order):
+        if level < len(order) - 1:
+            amounts = links[links["level"] == level].groupby("source")["amount"].sum()
+        else:
+            amounts = links[links["level"] == level - 1].groupby("target")["amount"].sum()
+        sizes.append(amounts.reindex(names).dropna())
+    return sizes
+
+
+def _ribbon(x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, float]) -> Path:
+    """A band from (x0, y0 top..bottom) to (x1, y1 top..bottom) with S-shaped edges."""
+    mid = (x0 + x1) / 2
+    vertices = [
+        (x0, y0[0]),
+        (mid, y0[0]),
+        (mid, y1[0]),
+        (x1, y1[0]),
+        (x1, y1[1]),
+        (mid, y1[1]),
+        (mid, y0[1]),
+        (x0, y0[1]),
+        (x0, y0[0]),
+    ]
+    codes = [Path.MOVETO] + [Path.CURVE4] * 3 + [Path.LINETO] + [Path.CURVE4] * 3
+    codes += [Path.CLOSEPOLY]
+    return Path(vertices, codes)
+
+
+def kronor_flow_figure(
+    full_cost: pd.DataFrame,
+    unit_prices: pd.DataFrame,
+    allocation: pd.DataFrame,
+    area_labels: Mapping[str, str] | None = None,
+    key_labels: Mapping[str, str] | None = None,
+    customer_labels: Mapping[str, str] | None = None,
+    top_n: int = 8,
+    title: str = "Så flyttar kronorna: från kostnad till kund",
+) -> Figure:
+    """An alluvial figure of how the kronor move: cost components → service areas → keys →
+    customers (the ``top_n`` largest, the rest as "Övriga").
+
+    Takes ``PriceModelResult.full_cost``, ``.unit_prices`` and ``.allocation``; the label maps
+    give display names. Nodes are grey bars with height proportional to kronor; ribbons are
+    coloured by service area all the way, so a reader can follow one area's kronor.
+    """
+    area_labels = dict(area_labels or {})
+    key_labels = dict(key_labels or {})
+    customer_labels = dict(customer_labels or {})
+    links = kronor_flow_links(full_cost, unit_prices, allocation, top_n)
+    areas = list(full_cost["service_area"])
+    customer_totals = (
+        links[links["level"] == 2].groupby("target")["amount"].sum().sort_values(ascending=False)
+    )
+    customers = [c for c in customer_totals.index if c != OTHERS]
+    if OTHERS in customer_totals.index:
+        customers.append(OTHERS)
+    order = [COST_COMPONENTS, areas, list(unit_prices["key_id"]), customers]
+    sizes = _flow_nodes(links, order)
+    others_count = allocation["customer_id"].nunique() - (len(customers) - 1)
+
+    def label(level: int, name: str) -> str:
+        if level == 0:
+            return style.COST_COMPONENT_LABELS[name]
+        if level == 1:
+            return area_labels.get(name, name)
+        if level == 2:
+            return key_labels.get(name, name)
+        if name == OTHERS:
+            return f"{OTHERS} ({others_count} kunder)"
+        return customer_labels.get(name, name)
+
+    total = float(sizes[0].sum()) or 1.0
+    gap = total * 0.018
+    heights = [float(s.sum()) + gap * (len(s) - 1) for s in sizes]
+    top_level = max(heights)
+    positions: list[dict[str, tuple[float, float]]] = []  # name -> (top, bottom), y grows upward
+    for s, height in zip(sizes, heights, strict=True):
+        y = top_level - (top_level - height) / 2
+        nodes = {}
+        for name, amount in s.items():
+            nodes[name] = (y, y - amount)
+            y -= amount + gap
+        positions.append(nodes)
+
+    fig = new_figure(19.0)
+    ax = fig.add_subplot()
+    ax.set_axis_off()
+    xs = [0.0, 1.0, 2.0, 3.0]
+    width = 0.05
+    area_colour = {a: style.AREA_COLOURS[i % len(style.AREA_COLOURS)] for i, a in enumerate(areas)}
+
+    # ribbons: stack outgoing links in target order, incoming in source order
+    out_cursor = [{n: p[0] for n, p in level.items()} for level in positions]
+    in_cursor = [{n: p[0] for n, p in level.items()} for level in positions]
+    for level in range(3):
+        level_links = links[links["level"] == level].copy()
+        level_links["s"] = level_links["source"].map({n: i for i, n in enumerate(order[level])})
+        level_links["t"] = level_links["target"].map({n: i for i, n in enumerate(order[level + 1])})
+        for row in level_links.sort_values(["s", "t"]).itertuples():
+            s_top = out_cursor[level][row.source]
+            out_cursor[level][row.source] = s_top - row.amount
+            t_top = in_cursor[level + 1][row.target]
+            in_cursor[level + 1][row.target] = t_top - row.amount
+            colour = area_colour[row.area]
+            path = _ribbon(
+                xs[level] + width / 2,
+                xs[level + 1] - width / 2,
+                (s_top, s_top - row.amount),
+                (t_top, t_top - row.amount),
+            )
+            alpha = 0.35 if level == 2 else 0.5
+            ax.add_patch(PathPatch(path, facecolor=colour, alpha=alpha, edgecolor="none"))
+
+    for level, nodes in enumerate(positions):
+        for name, (top, bottom) in nodes.items():
+            ax.add_patch(
+                Rectangle(
+                    (xs[level] - width / 2, bottom),
+                    width,
+                    top - bottom,
+                    facecolor="#444444",
+                    edgecolor="none",
+                )
+            )
+            amount = top - bottom
+            wrapped = _wrap(label(level, name), 24 if level in (0, 3) else 21)
+            text = f"{wrapped}\n{style.format_mkr(amount)}"
+            middle = (top + bottom) / 2
+            if level == 0:
+                ax.text(xs[0] - width, middle, text, ha="right", va="center", fontsize=7)
+            elif level == 3:
+                ax.text(xs[3] + width, middle, text, ha="left", va="center", fontsize=7)
+            else:
+                ax.text(
+                    xs[level] + width,
+                    middle,
+                    text,
+                    ha="left",
+                    va="center",
+                    fontsize=6.5,
+                    bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 0.6},
+                )
+    for x, heading in zip(xs, FLOW_LEVEL_TITLES, strict=True):
+        ax.text(
+            x,
+            top_level + gap * 2.2,
+            heading,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            fontweight="bold",
+        )
+    ax.set_xlim(-0.75, 3.85)
+    ax.set_ylim(-gap, top_level + gap * 5)
+    ax.set_title(title, loc="left")
+    return fig
+
+
+# ---- narrative chapters (governance, keys)
+
+ILLUSTRATIVE_NOTE = "Ofylld markering = illustrativ (antagen) tidpunkt"
+_MEETING_MARKERS = ["o", "s", "D", "^", "v", "P"]
+
+
+def annual_cycle_figure(
+    meetings: pd.DataFrame, events: pd.DataFrame, title: str = "Årshjul"
+) -> Figure:
+    """The year month by month: forum meetings above, other milestones below.
+
+    ``meetings``: row (forum), group (kind of meeting), month (1–12), illustrative (bool).
+    ``events``: row (category), month, illustrative. One line per row, in order of first
+    appearance; several events in one month and row show their count. Colour and marker shape
+    tell the groups apart (also in greyscale); an illustrative time is drawn hollow.
+    """
+    from matplotlib.lines import Line2D
+
+    from .billing import MONTHS_SV
+
+    meeting_rows = list(dict.fromkeys(meetings["row"]))
+    event_rows = list(dict.fromkeys(events["row"]))
+    groups = list(dict.fromkeys(meetings["group"]))
+    height = 3.0 + 0.6 * (len(meeting_rows) + len(event_rows))
+    fig = new_figure(min(24.0, max(7.0, height)))
+    ratios = [max(1, len(meeting_rows)), max(1, len(event_rows))]
+    axes = fig.subplots(2, 1, sharex=True, height_ratios=ratios)
+
+    def draw(ax, frame, rows, colour_of, marker_of, label_of):
+        for y, row in enumerate(rows):
+            part = frame[frame["row"] == row]
+            for (month, illustrative), cell in part.groupby(["month", "illustrative"]):
+                colour = colour_of(cell.iloc[0])
+                ax.scatter(
+                    month,
+                    y,
+                    s=70,
+                    marker=marker_of(cell.iloc[0]),
+                    facecolor="white" if illustrative else colour,
+                    edgecolor=colour,
+                    linewidth=1.4,
+                    zorder=3,
+                    label=label_of(cell.iloc[0]),
+                )
+                if len(cell) > 1:
+                    ax.annotate(
+                        str(len(cell)),
+                        (month, y),
+                        xytext=(5, 4),
+                        textcoords="offset points",
+                        fontsize=7,
+                    )
+        ax.set_yticks(range(len(rows)), labels=[_wrap(r, 46) for r in rows])
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.grid(axis="y", visible=False)
+        ax.tick_params(axis="y", length=0)
+
+    def group_colour(item):
+        return style.AREA_COLOURS[groups.index(item["group"]) % len(style.AREA_COLOURS)]
+
+    def group_marker(item):
+        return _MEETING_MARKERS[groups.index(item["group"]) % len(_MEETING_MARKERS)]
+
+    def event_colour(item):
+        index = (event_rows.index(item["row"]) + len(groups)) % len(style.AREA_COLOURS)
+        return style.AREA_COLOURS[index]
+
+    draw(axes[0], meetings, meeting_rows, group_colour, group_marker, lambda i: i["group"])
+    draw(axes[1], events, event_rows, event_colour, lambda _i: "o", lambda _i: None)
+    axes[0].set_title(title, loc="left")
+    axes[1].set_xticks(range(1, 13), labels=[m[:3] for m in MONTHS_SV])
+    axes[1].set_xlim(0.5, 12.5)
+    axes[0].tick_params(axis="x", length=0)
+
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker=_MEETING_MARKERS[i % len(_MEETING_MARKERS)],
+            linestyle="",
+            markerfacecolor=style.AREA_COLOURS[i % len(style.AREA_COLOURS)],
+            markeredgecolor=style.AREA_COLOURS[i % len(style.AREA_COLOURS)],
+            label=group,
+        )
+        for i, group in enumerate(groups)
+    ]
+    illustrative = bool(meetings["illustrative"].any() or events["illustrative"].any())
+    if illustrative:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="white",
+                markeredgecolor=style.NEUTRAL_COLOUR,
+                label=ILLUSTRATIVE_NOTE,
+            )
+        )
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncol=min(3, len(handles)))
+    return fig

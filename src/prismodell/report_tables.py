@@ -1,0 +1,667 @@
+"""The report's tables: selections of the input and the result, shaped for display.
+
+The chapter notebooks and the customer pages only pick and show what these functions return,
+so no figure of the book is computed in a notebook. Every function is pure (model and result
+in, DataFrame or plain values out) and works for any set of service areas, keys and customers.
+Column names stay the domain's identifiers; the ``*_HEADERS`` and ``*_FORMATS`` mappings give
+the Swedish headings and the house-style formats for :func:`prismodell.style.table_html`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import style
+from .calculation import PriceModelResult, internal_overhead_pool
+from .inputs import INTERNAL_OVERHEAD, PriceModelInput
+
+TOTAL_LABEL = "Totalt"
+EXAMPLE_NOTE = " (exempeldata)"
+
+# Display names of staff categories; an unknown category shows its id with a capital letter.
+STAFF_CATEGORY_LABELS = {
+    "ekonomiadministrator": "Ekonomiadministratör",
+    "ekonom": "Ekonom",
+    "systemforvaltare": "Systemförvaltare",
+    "kundansvarig": "Kundansvarig",
+    "verksamhetsutvecklare": "Verksamhetsutvecklare",
+    "ledning": "Ledning",
+}
+
+# å, ä, ö come after z: mapped to the ASCII characters right after "z" ("{", "|", "}").
+_SWEDISH_ORDER = str.maketrans(
+    {
+        "å": "{",
+        "ä": "|",
+        "æ": "|",
+        "ö": "}",
+        "ø": "}",
+        "é": "e",
+        "è": "e",
+        "ü": "y",
+        "à": "a",
+    }
+)
+
+
+def sort_key_sv(text: str) -> str:
+    """A sort key in Swedish alphabetical order (… x, y, z, å, ä, ö), case-insensitive."""
+    return str(text).casefold().translate(_SWEDISH_ORDER)
+
+
+def sort_by_name(frame: pd.DataFrame, column: str = "name") -> pd.DataFrame:
+    """Rows in Swedish alphabetical order of ``column``."""
+    return frame.sort_values(column, key=lambda s: s.map(sort_key_sv), kind="stable").reset_index(
+        drop=True
+    )
+
+
+def staff_category_label(category: str) -> str:
+    return STAFF_CATEGORY_LABELS.get(category, str(category).replace("_", " ").capitalize())
+
+
+def area_names(model: PriceModelInput) -> dict[str, str]:
+    """service_area id → display name, in model order."""
+    return dict(zip(model.service_areas["service_area"], model.service_areas["name"], strict=True))
+
+
+def key_names(model: PriceModelInput) -> dict[str, str]:
+    return dict(zip(model.keys["key_id"], model.keys["name"], strict=True))
+
+
+def customer_names(model: PriceModelInput) -> dict[str, str]:
+    return dict(zip(model.customers["customer_id"], model.customers["name"], strict=True))
+
+
+def caption(model: PriceModelInput, text: str) -> str:
+    """A table or figure caption, marked as example data when the data are illustrative."""
+    return text + (EXAMPLE_NOTE if model.example_data else "")
+
+
+def with_total(
+    frame: pd.DataFrame, label_column: str, sum_columns: list[str], label: str = TOTAL_LABEL
+) -> pd.DataFrame:
+    """``frame`` with a last row that sums ``sum_columns`` (other columns left empty)."""
+    total = {c: None for c in frame.columns}
+    total[label_column] = label
+    for column in sum_columns:
+        total[column] = frame[column].sum()
+    return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+
+
+def _change(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["difference"] = frame["new"] - frame["previous"]
+    frame["change"] = frame["difference"] / frame["previous"].where(frame["previous"] > 0)
+    return frame
+
+
+def _with_total_change(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
+    table = with_total(frame, label_column, ["previous", "new", "difference"])
+    last = table.index[-1]
+    previous = table.at[last, "previous"]
+    table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
+    return table
+
+
+# --------------------------------------------------------------------------- full cost
+
+FULL_COST_HEADERS = {
+    "name": "Tjänsteområde",
+    "fte": "Årsarbetare",
+    "personnel": "Personal",
+    "administration_overhead": "Förvaltningsövergripande overhead",
+    "internal_overhead": "Interna overheadkostnader",
+    "other_costs": "Övriga kostnader",
+    "full_cost": "Självkostnad",
+}
+FULL_COST_FORMATS = {
+    "fte": "fte",
+    "personnel": "kr",
+    "administration_overhead": "kr",
+    "internal_overhead": "kr",
+    "other_costs": "kr",
+    "full_cost": "kr",
+}
+
+
+def full_cost_table(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame:
+    """Full cost per service area and its build-up, with a total row (rules 1–4)."""
+    table = result.full_cost.copy()
+    table.insert(0, "name", table["service_area"].map(area_names(model)))
+    columns = ["name", *FULL_COST_FORMATS]
+    return with_total(table[columns], "name", list(FULL_COST_FORMATS))
+
+
+def overhead_summary(model: PriceModelInput, result: PriceModelResult) -> dict[str, float]:
+    """The overhead parameters of the full cost (rules 2–3), as plain numbers.
+
+    Keys: administration_overhead_per_fte, internal_overhead_pool, internal_overhead_fte,
+    production_fte, internal_overhead_per_fte, total_full_cost, productive_hours_per_fte.
+    """
+    pool = internal_overhead_pool(
+        model.staffing,
+        model.cost_standards,
+        model.administration_overhead_per_fte,
+        model.other_costs,
+    )
+    internal = model.staffing[model.staffing["service_area"] == INTERNAL_OVERHEAD]
+    production_fte = float(result.full_cost["fte"].sum())
+    return {
+        "administration_overhead_per_fte": float(model.administration_overhead_per_fte),
+        "internal_overhead_pool": float(pool),
+        "internal_overhead_fte": float(internal["fte"].sum()),
+        "production_fte": production_fte,
+        "internal_overhead_per_fte": float(pool / production_fte) if production_fte else 0.0,
+        "total_full_cost": float(result.total_full_cost),
+        "productive_hours_per_fte": float(model.productive_hours_per_fte),
+    }
+
+
+COST_STANDARD_HEADERS = {
+    "label": "Personalkategori",
+    "cost_standard": "Kostnadsschablon per årsarbetare",
+    "production_fte": "Årsarbetare i tjänsteområdena",
+    "internal_fte": "Årsarbetare i intern overhead",
+}
+COST_STANDARD_FORMATS = {
+    "cost_standard": "kr",
+    "production_fte": "fte",
+    "internal_fte": "fte",
+}
+
+
+def cost_standards_table(model: PriceModelInput) -> pd.DataFrame:
+    """Cost standard per staff category and the FTEs of that category, in model order."""
+    staffing = model.staffing
+    internal = staffing["service_area"] == INTERNAL_OVERHEAD
+    production = staffing[~internal].groupby("staff_category")["fte"].sum()
+    overhead = staffing[internal].groupby("staff_category")["fte"].sum()
+    categories = model.cost_standards.index
+    return pd.DataFrame(
+        {
+            "staff_category": categories,
+            "label": [staff_category_label(c) for c in categories],
+            "cost_standard": model.cost_standards.to_numpy(dtype=float),
+            "production_fte": production.reindex(categories, fill_value=0.0).to_numpy(),
+            "internal_fte": overhead.reindex(categories, fill_value=0.0).to_numpy(),
+        }
+    )
+
+
+HOURLY_RATE_HEADERS = {
+    "label": "Personalkategori",
+    "cost_standard": "Kostnadsschablon",
+    "administration_overhead": "Förvaltningsövergripande overhead",
+    "internal_overhead": "Intern overhead",
+    "cost_per_fte": "Kostnad per årsarbetare",
+    "hourly_rate": "Timpris",
+}
+HOURLY_RATE_FORMATS = {
+    "cost_standard": "kr",
+    "administration_overhead": "kr",
+    "internal_overhead": "kr",
+    "cost_per_fte": "kr",
+    "hourly_rate": "kr",
+}
+
+
+def hourly_rates_table(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame:
+    """Rule 9 shown step by step: the yearly cost of one FTE per category and its hourly rate.
+
+    The hourly rate itself is the calculation's (``result.hourly_rates``).
+    """
+    overhead = overhead_summary(model, result)
+    table = cost_standards_table(model)[["staff_category", "label", "cost_standard"]]
+    table["administration_overhead"] = overhead["administration_overhead_per_fte"]
+    table["internal_overhead"] = overhead["internal_overhead_per_fte"]
+    table["cost_per_fte"] = (
+        table["cost_standard"] + table["administration_overhead"] + table["internal_overhead"]
+    )
+    rates = result.hourly_rates.set_index("staff_category")["hourly_rate"]
+    table["hourly_rate"] = table["staff_category"].map(rates)
+    return table
+
+
+# --------------------------------------------------------------------------- one service area
+
+KEY_HEADERS = {
+    "name": "Fördelningsnyckel",
+    "weight": "Vikt",
+    "source": "Källa",
+    "total_volume": "Total volym",
+    "pool": "Andel av självkostnaden",
+    "unit_price": "Pris per enhet",
+}
+KEY_FORMATS = {
+    "weight": "weight",
+    "total_volume": "number",
+    "pool": "kr",
+    "unit_price": "unit_price",
+}
+
+
+def area_keys_table(
+    model: PriceModelInput, result: PriceModelResult, service_area: str
+) -> pd.DataFrame:
+    """The keys of one service area: weight, source, total volume, pool and unit price."""
+    keys = model.keys[model.keys["service_area"] == service_area]
+    prices = result.unit_prices.set_index("key_id")
+    table = keys[["key_id", "name", "weight", "source"]].reset_index(drop=True)
+    for column in ("total_volume", "pool", "unit_price"):
+        table[column] = table["key_id"].map(prices[column])
+    return table
+
+
+def area_allocation(
+    model: PriceModelInput, result: PriceModelResult, service_area: str
+) -> pd.DataFrame:
+    """Each charged customer of one service area: its volume per key (one column per key_id),
+    the exact amount, the price-list charge in whole kronor and its share of the full cost.
+
+    Sorted by charge, largest first (ties by name). Columns: customer_id, name, <key ids>,
+    exact_amount, charge, share.
+    """
+    keys = list(model.keys.loc[model.keys["service_area"] == service_area, "key_id"])
+    volumes = (
+        model.volumes[model.volumes["key_id"].isin(keys)]
+        .pivot_table(index="customer_id", columns="key_id", values="volume", aggfunc="sum")
+        .reindex(columns=keys)
+    )
+    rows = result.allocation[result.allocation["service_area"] == service_area]
+    exact = rows.groupby("customer_id")["amount"].sum()
+    prices = result.price_list[result.price_list["service_area"] == service_area]
+    table = prices[["customer_id", "amount"]].rename(columns={"amount": "charge"})
+    table.insert(1, "name", table["customer_id"].map(customer_names(model)))
+    for key in keys:
+        table[key] = table["customer_id"].map(volumes[key]).fillna(0.0)
+    table["exact_amount"] = table["customer_id"].map(exact)
+    table = table[["customer_id", "name", *keys, "exact_amount", "charge"]]
+    total = table["charge"].sum()
+    table["share"] = table["charge"] / total if total else 0.0
+    table["_sort"] = table["name"].map(sort_key_sv)
+    table = table.sort_values(["charge", "_sort"], ascending=[False, True], kind="stable")
+    return table.drop(columns="_sort").reset_index(drop=True)
+
+
+def area_allocation_table(
+    model: PriceModelInput, result: PriceModelResult, service_area: str
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
+    """:func:`area_allocation` with a total row, and its headers and formats for display."""
+    table = area_allocation(model, result, service_area)
+    keys = [
+        c
+        for c in table.columns
+        if c not in ("customer_id", "name", "exact_amount", "charge", "share")
+    ]
+    table = with_total(table, "name", [*keys, "exact_amount", "charge", "share"])
+    names = key_names(model)
+    headers = {
+        "name": "Kund",
+        **{k: names[k] for k in keys},
+        "exact_amount": "Exakt belopp",
+        "charge": "Pris enligt prislistan",
+        "share": "Andel",
+    }
+    formats = {
+        **{k: "number" for k in keys},
+        "exact_amount": "kr2",
+        "charge": "kr",
+        "share": "percent",
+    }
+    return table.drop(columns="customer_id"), headers, formats
+
+
+def area_allocation_by_key(
+    model: PriceModelInput, result: PriceModelResult, service_area: str
+) -> pd.DataFrame:
+    """Wide table for the allocation figure: index customer name, one column per key name
+    (keys with a positive pool only), values the exact kronor from that key."""
+    rows = result.allocation[result.allocation["service_area"] == service_area]
+    pools = result.unit_prices[result.unit_prices["service_area"] == service_area]
+    keys = list(pools.loc[pools["pool"] > 0, "key_id"])
+    wide = (
+        rows[rows["key_id"].isin(keys)]
+        .pivot_table(index="customer_id", columns="key_id", values="amount", aggfunc="sum")
+        .reindex(columns=keys)
+        .fillna(0.0)
+    )
+    wide.index = wide.index.map(customer_names(model))
+    wide.columns = [key_names(model)[k] for k in wide.columns]
+    wide.index.name = None
+    return wide
+
+
+def area_charges_by_name(
+    model: PriceModelInput, result: PriceModelResult, service_area: str
+) -> pd.Series:
+    """Price-list charge per customer name for one service area (labels of the figure)."""
+    prices = result.price_list[result.price_list["service_area"] == service_area]
+    return pd.Series(
+        prices["amount"].to_numpy(dtype=float),
+        index=prices["customer_id"].map(customer_names(model)).to_numpy(),
+    )
+
+
+def key_remarks(model: PriceModelInput, service_area: str) -> pd.DataFrame:
+    """The narrative's remarks on the keys of one service area (``rapport/keys.yml``):
+    columns key_id ("" for the whole area) and text. Empty when the data folder has no
+    narrative folder."""
+    from .narrative import NARRATIVE_DIR, load_narrative
+
+    if not (Path(model.data_dir) / NARRATIVE_DIR).is_dir():
+        return pd.DataFrame({"key_id": pd.Series(dtype=str), "text": pd.Series(dtype=str)})
+    remarks = load_narrative(model.data_dir, model).keys.remarks
+    rows = remarks[remarks["service_area"] == service_area]
+    return rows[["key_id", "text"]].reset_index(drop=True)
+
+
+def key_notes_text(model: PriceModelInput, result: PriceModelResult, service_area: str) -> str:
+    """The remarks under a service area's key table, as one paragraph ("" when none).
+
+    Keys with weight 0 get a sentence of their own unless a remark is about one of them.
+    """
+    keys = area_keys_table(model, result, service_area)
+    remarks = key_remarks(model, service_area)
+    sentences = list(remarks["text"])
+    zero = keys[keys["weight"] == 0]
+    if not zero.empty and not zero["key_id"].isin(remarks["key_id"]).any():
+        sentences.append(
+            f"{join_sv(list(zero['name']))} har vikten 0 % och påverkar inte priset; "
+            "volymerna redovisas som information."
+        )
+    if not sentences:
+        return ""
+    return "Anmärkning: " + " ".join(str(t).strip() for t in sentences)
+
+
+def largest_customers(
+    model: PriceModelInput, result: PriceModelResult, service_area: str, n: int = 5
+) -> pd.DataFrame:
+    """The ``n`` customers with the largest charge for one service area (name, charge, share)."""
+    return area_allocation(model, result, service_area)[["name", "charge", "share"]].head(n)
+
+
+def price_list_check(result: PriceModelResult) -> pd.DataFrame:
+    """The invariant Σ price list = full cost, per service area (in model order).
+
+    Columns: service_area, full_cost, price_list_total, difference (0 when it holds).
+    """
+    sums = result.price_list.groupby("service_area")["amount"].sum()
+    table = result.full_cost[["service_area", "full_cost"]].copy()
+    table["price_list_total"] = table["service_area"].map(sums).fillna(0).astype("int64")
+    table["difference"] = table["price_list_total"] - table["full_cost"]
+    return table.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- comparison
+
+COMPARISON_HEADERS = {
+    "name": "Kund",
+    "type": "Typ",
+    "previous": "Föregående år",
+    "new": "Ny prislista",
+    "difference": "Förändring",
+    "change": "Förändring, procent",
+}
+COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "kr", "change": "change"}
+
+
+def customer_comparison(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame | None:
+    """Old against new charges per customer (rule 10), by name; None without previous charges.
+
+    Columns: customer_id, name, type, previous, new, difference, change.
+    """
+    if result.comparison is None:
+        return None
+    table = result.comparison.by_customer.merge(
+        model.customers[["customer_id", "name", "type"]], on="customer_id", how="left"
+    )
+    table["name"] = table["name"].fillna(table["customer_id"])
+    columns = ["customer_id", "name", "type", "previous", "new", "difference", "change"]
+    return sort_by_name(table[columns])
+
+
+def customer_comparison_table(
+    model: PriceModelInput, result: PriceModelResult
+) -> pd.DataFrame | None:
+    """:func:`customer_comparison` with a total row, for display."""
+    table = customer_comparison(model, result)
+    if table is None:
+        return None
+    return _with_total_change(table.drop(columns="customer_id"), "name")
+
+
+def area_comparison_table(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame | None:
+    """Old against new per service area in model order, with a total row."""
+    if result.comparison is None:
+        return None
+    by_area = result.comparison.by_area.set_index("service_area")
+    order = [a for a in model.service_areas["service_area"] if a in by_area.index]
+    order += [a for a in by_area.index if a not in order]  # areas only in previous charges
+    table = by_area.loc[order, ["previous", "new"]].reset_index()
+    table.insert(
+        0, "name", table["service_area"].map(area_names(model)).fillna(table["service_area"])
+    )
+    table = _change(table.drop(columns="service_area"))
+    return _with_total_change(table, "name")
+
+
+def area_customer_comparison(
+    model: PriceModelInput, result: PriceModelResult, service_area: str
+) -> pd.DataFrame | None:
+    """Old against new for one service area per customer (by name), with a total row."""
+    if result.comparison is None:
+        return None
+    rows = result.comparison.by_customer_area
+    rows = rows[rows["service_area"] == service_area]
+    if rows.empty or rows["previous"].sum() == 0:
+        return None
+    table = rows[["customer_id", "previous", "new"]].copy()
+    table.insert(
+        1, "name", table["customer_id"].map(customer_names(model)).fillna(table["customer_id"])
+    )
+    table = sort_by_name(_change(table)).drop(columns="customer_id")
+    return _with_total_change(table, "name")
+
+
+def comparison_summary(result: PriceModelResult) -> dict[str, float] | None:
+    """Totals of rule 10: previous_total, new_total, changed_assignments_total,
+    change_excluding, change_including (shares, e.g. -0.026); None without previous charges."""
+    comparison = result.comparison
+    if comparison is None:
+        return None
+    return {
+        "previous_total": comparison.previous_total,
+        "new_total": comparison.new_total,
+        "changed_assignments_total": comparison.changed_assignments_total,
+        "difference": comparison.new_total - comparison.previous_total,
+        "change_excluding": comparison.change_excluding,
+        "change_including": comparison.change_including,
+    }
+
+
+CHANGED_ASSIGNMENT_HEADERS = {
+    "name": "Tjänsteområde",
+    "change": "Förändring",
+    "description": "Beskrivning",
+    "comment": "Kommentar",
+    "cost_effect": "Kostnadseffekt",
+}
+CHANGED_ASSIGNMENT_FORMATS = {"cost_effect": "kr"}
+
+
+def changed_assignments_table(model: PriceModelInput) -> pd.DataFrame | None:
+    """New and removed base services with their cost effect, with a total row; None if none."""
+    changes = model.changed_assignments
+    if changes is None or changes.empty:
+        return None
+    table = changes.copy()
+    table.insert(
+        0, "name", table["service_area"].map(area_names(model)).fillna(table["service_area"])
+    )
+    columns = ["name", "change", "description"]
+    if "comment" in table.columns:
+        columns.append("comment")
+    table = table[[*columns, "cost_effect"]].fillna({c: "" for c in columns})
+    return with_total(table, "name", ["cost_effect"])
+
+
+# --------------------------------------------------------------------------- customers
+
+
+def customer_overview(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame:
+    """Every customer with a price-list row, by name: customer_id, name, type, total and, with
+    previous charges, previous, difference and change."""
+    totals = result.price_list.groupby("customer_id")["amount"].sum()
+    table = model.customers[model.customers["customer_id"].isin(totals.index)][
+        ["customer_id", "name", "type"]
+    ].copy()
+    table["total"] = table["customer_id"].map(totals)
+    if result.comparison is not None:
+        by_customer = result.comparison.by_customer.set_index("customer_id")
+        table["previous"] = table["customer_id"].map(by_customer["previous"]).fillna(0.0)
+        table["difference"] = table["total"] - table["previous"]
+        table["change"] = table["difference"] / table["previous"].where(table["previous"] > 0)
+    return sort_by_name(table)
+
+
+def customer_charges(
+    model: PriceModelInput, result: PriceModelResult, customer_id: str
+) -> pd.DataFrame:
+    """One customer's charge per service area in model order (areas it pays for now or paid
+    for last year). Columns: service_area, label, new and, with previous charges, previous,
+    difference, change."""
+    prices = result.price_list[result.price_list["customer_id"] == customer_id]
+    new = prices.set_index("service_area")["amount"]
+    areas = list(model.service_areas["service_area"])
+    table = pd.DataFrame({"service_area": areas})
+    table["label"] = table["service_area"].map(area_names(model))
+    table["new"] = table["service_area"].map(new).fillna(0.0)
+    if result.comparison is not None:
+        rows = result.comparison.by_customer_area
+        rows = rows[rows["customer_id"] == customer_id].set_index("service_area")
+        extra = [a for a in rows.index if a not in areas]
+        if extra:
+            table = pd.concat(
+                [table, pd.DataFrame({"service_area": extra, "label": extra, "new": 0.0})],
+                ignore_index=True,
+            )
+        table["previous"] = table["service_area"].map(rows["previous"]).fillna(0.0)
+        table = _change(table)
+        keep = (table["new"] > 0) | (table["previous"] > 0)
+    else:
+        keep = table["new"] > 0
+    return table[keep].reset_index(drop=True)
+
+
+def customer_volumes(
+    model: PriceModelInput, result: PriceModelResult, customer_id: str
+) -> pd.DataFrame:
+    """One customer's volumes per key with the key's total, its share, unit price and the
+    exact kronor it gives (keys in model order, only keys where the customer has volume).
+
+    Columns: service_area, area, key_id, key, volume, total_volume, share, unit_price, amount.
+    """
+    volumes = model.volumes[
+        (model.volumes["customer_id"] == customer_id) & (model.volumes["volume"] > 0)
+    ]
+    volume = volumes.groupby("key_id")["volume"].sum()
+    prices = result.unit_prices[result.unit_prices["key_id"].isin(volume.index)].copy()
+    rows = result.allocation[result.allocation["customer_id"] == customer_id]
+    amount = rows.set_index("key_id")["amount"]
+    prices["volume"] = prices["key_id"].map(volume)
+    prices["share"] = prices["volume"] / prices["total_volume"].where(prices["total_volume"] > 0)
+    prices["amount"] = prices["key_id"].map(amount).fillna(0.0)
+    prices["area"] = prices["service_area"].map(area_names(model))
+    prices["key"] = prices["key_id"].map(key_names(model))
+    columns = [
+        "service_area",
+        "area",
+        "key_id",
+        "key",
+        "volume",
+        "total_volume",
+        "share",
+        "unit_price",
+        "amount",
+    ]
+    return prices[columns].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- sentences
+
+NUMBER_WORDS = {
+    1: "en",
+    2: "två",
+    3: "tre",
+    4: "fyra",
+    5: "fem",
+    6: "sex",
+    7: "sju",
+    8: "åtta",
+    9: "nio",
+    10: "tio",
+}
+
+
+def number_word(n: int) -> str:
+    """3 → 'tre'; numbers above ten as digits (Swedish style for running text)."""
+    return NUMBER_WORDS.get(n, style.format_number(n))
+
+
+def join_sv(items: list[str]) -> str:
+    """['a', 'b', 'c'] → 'a, b och c'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " och " + items[-1]
+
+
+def customer_count(result: PriceModelResult, service_area: str | None = None) -> int:
+    """Customers with a price-list row (in one service area, or in any)."""
+    prices = result.price_list
+    if service_area is not None:
+        prices = prices[prices["service_area"] == service_area]
+    return int(prices["customer_id"].nunique())
+
+
+def largest_customers_text(
+    model: PriceModelInput, result: PriceModelResult, service_area: str, n: int = 5
+) -> str:
+    """A sentence naming the ``n`` customers that pay most for one service area."""
+    top = largest_customers(model, result, service_area, n)
+    if top.empty:
+        return "Inga kunder har volymer inom tjänsteområdet."
+    if len(top) == 1:
+        row = top.iloc[0]
+        return (
+            f"Den enda kunden är {row['name']}, som betalar hela självkostnaden, "
+            f"{style.format_kr(row['charge'])}."
+        )
+    parts = [f"{row.name} ({style.format_kr(row.charge)})" for row in top.itertuples()]
+    if customer_count(result, service_area) <= n:
+        return (
+            f"Tjänsteområdets {number_word(len(top))} kunder är, från den som betalar mest, "
+            f"{join_sv(parts)}."
+        )
+    share = style.format_percent(float(top["share"].sum()))
+    return (
+        f"De {number_word(len(top))} kunder som betalar mest är {join_sv(parts)}. "
+        f"Tillsammans står de för {share} av tjänsteområdets självkostnad."
+    )
+
+
+def price_check_text(result: PriceModelResult, service_area: str | None = None) -> str:
+    """Whether Σ price list = full cost holds (for one service area or all), in words."""
+    check = price_list_check(result)
+    if service_area is not None:
+        check = check[check["service_area"] == service_area]
+    difference = int(check["difference"].sum())
+    if (check["difference"] == 0).all():
+        return "Summan stämmer exakt: intäkterna är lika stora som kostnaderna."
+    return (
+        f"Summan stämmer inte: avvikelsen är {style.format_kr(difference)}. "
+        "Prislistan ska inte publiceras förrän felet är utrett."
+    )

@@ -1,0 +1,130 @@
+"""End-to-end: `prismodell build` turns a data folder into the HTML book and the PDF.
+
+Builds the example data once (slow: every notebook is executed) and the small fixture for
+the incremental rebuild and the escaping checks.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from prismodell.pipeline import CHAPTERS, build_book
+from prismodell.style import format_kr
+
+from .conftest import MINI
+
+pytestmark = pytest.mark.slow
+
+
+def page_text(path: Path) -> str:
+    text = re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))
+    return re.sub(r"\s+", " ", unescape(text)).replace("\u00a0", " ")
+
+
+def test_every_chapter_page_exists(example_book):
+    out, report, model, _ = example_book
+    html = out / "html"
+    for chapter in CHAPTERS:
+        stem = chapter.template.removesuffix(".ipynb")
+        if chapter.per_service_area:
+            for area in model.service_areas["service_area"]:
+                assert (html / f"{stem}_{area}.html").is_file()
+        else:
+            assert (html / f"{stem}.html").is_file()
+    assert (html / "reproducerbarhet.html").is_file()
+    assert report.html == html / "index.html" and report.html.is_file()
+
+
+def test_glued_total_equals_the_engine(example_book):
+    out, _, _, result = example_book
+    total = format_kr(result.total_full_cost).replace("\u00a0", " ")
+    assert total in page_text(out / "html" / "om_rapporten.html")
+    assert total in page_text(out / "html" / "sjalvkostnad.html")
+
+
+def test_a_page_per_charged_customer_with_its_total(example_book):
+    out, _, model, result = example_book
+    totals = result.price_list.groupby("customer_id")["amount"].sum()
+    for customer_id, total in totals.items():
+        page = out / "html" / "kunder" / f"{customer_id}.html"
+        assert page.is_file(), customer_id
+        assert format_kr(total).replace("\u00a0", " ") in page_text(page)
+
+
+def test_example_data_banner_on_every_page(example_book):
+    out = example_book[0]
+    pages = list((out / "html").rglob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        if page.name in {"search.html", "genindex.html"}:
+            continue
+        assert "Exempeldata" in page.read_text(encoding="utf-8"), page
+
+
+def test_pdf_holds_every_chapter_title_and_a_customer_total(example_book):
+    out, report, model, result = example_book
+    assert report.pdf is not None and report.pdf.is_file()
+    text = subprocess.run(["pdftotext", "-layout", str(report.pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout.replace("\u00a0", " ")
+    titles = re.findall(r"<h1>(.*?)<a class=\"headerlink\"",
+                        "".join(p.read_text() for p in (out / "html").glob("*.html")))
+    assert len(titles) >= len(CHAPTERS)
+    for title in titles:
+        clean = re.sub(r"<[^>]+>", "", unescape(title)).strip()
+        assert clean in text, clean
+    first = result.price_list.groupby("customer_id")["amount"].sum().iloc[0]
+    assert format_kr(first).replace("\u00a0", " ") in text
+    assert "Exempeldata" in text and "Innehåll" in text
+
+
+@pytest.fixture
+def mini_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(MINI, target)
+    return target
+
+
+def test_rebuild_after_one_weight_change_reruns_only_what_depends_on_it(mini_copy, tmp_path):
+    out = tmp_path / "_build"
+    first = build_book(mini_copy, out, pdf=False, show=lambda _: None)
+    assert len(first.executed) == len(CHAPTERS) + 1  # two service areas
+    again = build_book(mini_copy, out, pdf=False, show=lambda _: None)
+    assert again.executed == []
+    model = mini_copy / "model.yml"
+    model.write_text(model.read_text(encoding="utf-8").replace(
+        "weight: 0.5, source: Agresso", "weight: 0.4, source: Agresso").replace(
+        "weight: 0.25, source: Agresso}\n      - {id: antal_krav",
+        "weight: 0.35, source: Agresso}\n      - {id: antal_krav"), encoding="utf-8")
+    third = build_book(mini_copy, out, pdf=False, show=lambda _: None)
+    assert "tjansteomrade_leverantorsreskontra" in third.executed
+    assert "tjansteomrade_hyresadministration" not in third.executed
+    assert {"ledtider", "styrmodell", "restlista", "uppdrag"}.isdisjoint(third.executed)
+    forced = build_book(mini_copy, out, pdf=False, force=True, show=lambda _: None)
+    assert len(forced.executed) == len(CHAPTERS) + 1
+
+
+def test_text_from_data_is_escaped(mini_copy, tmp_path):
+    customers = mini_copy / "customers.csv"
+    customers.write_text(customers.read_text(encoding="utf-8").replace(
+        "Exempelbolaget AB", "<script>alert(1)</script>"), encoding="utf-8")
+    out = tmp_path / "_build"
+    build_book(mini_copy, out, pdf=False, show=lambda _: None)
+    html = "".join(p.read_text(encoding="utf-8") for p in (out / "html").rglob("*.html"))
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_bad_input_builds_nothing(mini_copy, tmp_path, capsys):
+    from prismodell.cli import main
+
+    (mini_copy / "staffing.csv").write_text("service_area,staff_category,fte\n")
+    out = tmp_path / "_build"
+    assert main(["build", "--data", str(mini_copy), "--out", str(out), "--no-pdf"]) == 2
+    assert "har inga årsarbetare" in capsys.readouterr().err
+    assert not out.exists()

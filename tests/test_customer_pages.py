@@ -1,0 +1,132 @@
+"""The appendix: one MyST price sheet per charged customer, totals equal to the price list, and
+every text from the data shown literally (never as Markdown or HTML)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docutils.core import publish_string
+from myst_parser.parsers.docutils_ import Parser
+
+from prismodell import style
+from prismodell.calculation import calculate
+from prismodell.customer_pages import INDEX, page_name, write_customer_pages
+from prismodell.inputs import load_input
+from prismodell.report_tables import sort_key_sv
+
+from .conftest import DATA_2023
+
+EVIL = "<script>alert(1)</script>"
+STARS = "*x* [länk](http://example.org) {glue:text}`k`"
+
+
+def render_html(markdown: str) -> str:
+    """The page as docutils renders MyST (raw HTML blocks pass through, like in the book)."""
+    return publish_string(
+        markdown,
+        writer_name="html5",
+        parser=Parser(),
+        settings_overrides={"output_encoding": "unicode", "report_level": 5},
+    )
+
+
+@pytest.fixture
+def evil_data(mini: Path) -> Path:
+    customers = pd.read_csv(mini / "customers.csv", dtype=str)
+    customers.loc[customers["customer_id"] == "SDF01", "name"] = EVIL
+    customers.loc[customers["customer_id"] == "B01", "name"] = STARS
+    customers.loc[customers["customer_id"] == "B01", "type"] = "<b>bolag</b>"
+    customers.to_csv(mini / "customers.csv", index=False)
+    return mini
+
+
+def test_one_page_per_charged_customer_in_name_order(mini: Path, tmp_path: Path):
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path / "source")
+    charged = model.customers[model.customers["customer_id"].isin(result.price_list["customer_id"])]
+    by_name = sorted(charged.itertuples(), key=lambda c: sort_key_sv(c.name))
+    assert docs == [INDEX] + [f"kunder/{c.customer_id}" for c in by_name]
+    for doc in docs:
+        assert (tmp_path / "source" / f"{doc}.md").is_file()
+    for c in by_name:
+        image = tmp_path / "source" / "kunder" / "bilder" / f"{c.customer_id}.png"
+        assert image.read_bytes().startswith(b"\x89PNG")
+        page = (tmp_path / "source" / f"kunder/{c.customer_id}.md").read_text(encoding="utf-8")
+        assert f"](bilder/{c.customer_id}.png)" in page
+
+
+def test_page_totals_equal_the_price_list(mini: Path, tmp_path: Path):
+    model = load_input(mini)
+    result = calculate(model)
+    write_customer_pages(model, result, tmp_path)
+    for customer_id, rows in result.price_list.groupby("customer_id"):
+        page = (tmp_path / "kunder" / f"{customer_id}.md").read_text(encoding="utf-8")
+        total = style.format_kr(rows["amount"].sum())
+        assert f"**{total}**" in page
+        html = render_html(page)
+        total_row = re.search(r'<tr class="total">(.*?)</tr>', html).group(1)
+        assert f'<td class="num">{total}</td>' in total_row
+        for amount in rows["amount"]:
+            assert style.format_kr(amount) in html
+        previous = model.previous_charges
+        old = previous.loc[previous["customer_id"] == customer_id, "amount"].sum()
+        assert style.format_kr(old) in html
+    index = (tmp_path / "kunder" / "index.md").read_text(encoding="utf-8")
+    assert index.startswith("# Prisblad per kund\n")
+    assert style.format_kr(result.total_full_cost) in index
+
+
+def test_names_from_data_are_escaped(evil_data: Path, tmp_path: Path):
+    model = load_input(evil_data)
+    result = calculate(model)
+    write_customer_pages(model, result, tmp_path)
+    for doc in ("SDF01", "B01", "index"):
+        page = (tmp_path / "kunder" / f"{doc}.md").read_text(encoding="utf-8")
+        # never as markup in the Markdown itself, only escaped or inside escaped HTML tables
+        assert "<script>" not in page
+        assert "<b>bolag" not in page
+        html = render_html(page)
+        assert "<script" not in html
+        assert "<b>bolag" not in html
+        if doc != "index":
+            assert "<em>" not in html and "<a " not in html
+    evil = render_html((tmp_path / "kunder" / "SDF01.md").read_text(encoding="utf-8"))
+    assert '<h1 class="title">&lt;script&gt;alert(1)&lt;/script&gt;</h1>' in evil
+    stars = render_html((tmp_path / "kunder" / "B01.md").read_text(encoding="utf-8"))
+    assert "*x* [länk](http://example.org) {glue:text}`k`" in stars.replace("&quot;", '"')
+    assert "&lt;b&gt;bolag&lt;/b&gt;" in stars
+
+
+def test_md_escape_keeps_text_literal():
+    assert style.md_escape("*x*") == r"\*x\*"
+    assert style.md_escape(EVIL) == r"\<script\>alert\(1\)\<\/script\>"
+    assert style.md_escape("rad 1\nrad 2") == "rad 1 rad 2"
+    assert style.md_escape("Åre kommun") == "Åre kommun"
+    assert style.md_escape(None) == ""
+
+
+def test_page_names_are_safe_and_unique():
+    assert page_name("sdf_bromma") == "sdf_bromma"
+    odd = page_name("a/b c")
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", odd)
+    assert odd != page_name("a b/c")
+    assert page_name("index") != "index"
+
+
+def test_2023_pages_are_complete_and_fast(tmp_path: Path):
+    import time
+
+    model = load_input(DATA_2023)
+    result = calculate(model)
+    started = time.perf_counter()
+    docs = write_customer_pages(model, result, tmp_path)
+    seconds = time.perf_counter() - started
+    assert len(docs) == 1 + result.price_list["customer_id"].nunique()
+    assert seconds < 30  # a few seconds in practice; generous for slow CI machines
+    page = (tmp_path / "kunder" / "sdf_bromma.md").read_text(encoding="utf-8")
+    assert page.startswith("# Bromma stadsdelsförvaltning\n")
+    assert "Volymperiod juli 2021 – juni 2022" in page
