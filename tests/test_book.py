@@ -59,12 +59,13 @@ def test_a_page_per_charged_customer_with_its_total(example_book):
 
 def test_example_data_banner_on_every_page(example_book):
     out = example_book[0]
-    pages = list((out / "html").rglob("*.html"))
+    pages = [*(out / "html").glob("*.html"), *(out / "html" / "kunder").glob("*.html")]
     assert len(pages) > 40
     for page in pages:
-        if page.name in {"search.html", "genindex.html"}:
-            continue
-        assert "Exempeldata" in page.read_text(encoding="utf-8"), page
+        text = page.read_text(encoding="utf-8")
+        if page.name in {"search.html", "genindex.html"} or 'http-equiv="Refresh"' in text:
+            continue  # Sphinx's own pages and the redirect to the first chapter
+        assert "Exempeldata" in text, page
 
 
 def test_pdf_holds_every_chapter_title_and_a_customer_total(example_book):
@@ -93,7 +94,9 @@ def mini_copy(tmp_path: Path) -> Path:
 def test_rebuild_after_one_weight_change_reruns_only_what_depends_on_it(mini_copy, tmp_path):
     out = tmp_path / "_build"
     first = build_book(mini_copy, out, pdf=False, show=lambda _: None)
-    assert len(first.executed) == len(CHAPTERS) + 1  # two service areas
+    # two service areas; no earlier years beside the fixture, so no trend chapter
+    chapters = [c for c in CHAPTERS if c.condition is None or c.condition(mini_copy)]
+    assert len(first.executed) == len(chapters) + 1
     again = build_book(mini_copy, out, pdf=False, show=lambda _: None)
     assert again.executed == []
     model = mini_copy / "model.yml"
@@ -106,7 +109,7 @@ def test_rebuild_after_one_weight_change_reruns_only_what_depends_on_it(mini_cop
     assert "tjansteomrade_hyresadministration" not in third.executed
     assert {"ledtider", "styrmodell", "restlista", "uppdrag"}.isdisjoint(third.executed)
     forced = build_book(mini_copy, out, pdf=False, force=True, show=lambda _: None)
-    assert len(forced.executed) == len(CHAPTERS) + 1
+    assert len(forced.executed) == len(chapters) + 1
 
 
 def test_text_from_data_is_escaped(mini_copy, tmp_path):

@@ -146,3 +146,26 @@ def test_parse_number(text: str, value):
     from prismodell.inputs import parse_number
 
     assert parse_number(text) == value
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised(mini: Path, tmp_path: Path):
+    for name in ["customers.csv", "volumes.csv", "previous_charges.csv"]:
+        path = mini / name
+        path.write_text(path.read_text(encoding="utf-8").replace("B01", "@B01"), encoding="utf-8")
+    out = tmp_path / "ut"
+    assert run_cli("calculate", mini, "--out", out) == 0
+    prices = (out / "price_list.csv").read_text(encoding="utf-8")
+    assert "'@B01,leverantorsreskontra,143155" in prices
+    assert "\n@B01" not in prices
+
+
+def test_pdf_without_weasyprint_says_how_to_get_it(monkeypatch, tmp_path: Path):
+    from prismodell.inputs import load_input
+    from prismodell.pdf import PdfUnavailable, print_pdf
+
+    from .conftest import MINI
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it could not be imported
+    with pytest.raises(PdfUnavailable, match="apt-get install libpango"):
+        print_pdf(tmp_path, tmp_path / "x.pdf", load_input(MINI))
+    assert not (tmp_path / "x.pdf").exists()

@@ -1,4 +1,4 @@
-"""Command line: ``prismodell calculate`` and ``prismodell build``. Thin: parse, call, report."""
+"""Command line: ``prismodell calculate``, ``compare`` and ``build``. Thin: parse, call, report."""
 
 from __future__ import annotations
 
@@ -35,14 +35,25 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         )
         return EXIT_INPUT
     model = load_input(args.data_dir)
+    writer, scenario = write_workbook, None
+    if args.scenario:
+        from functools import partial
+
+        from .scenarios import apply_scenario, load_scenario
+
+        scenario = load_scenario(args.data_dir, args.scenario, model)
+        model = apply_scenario(model, scenario)
+        writer = partial(write_workbook, label=f"SCENARIO {scenario.name}: {scenario.title}")
     result = calculate(model)
-    written = write_outputs(model, result, args.out, write_workbook)
+    written = write_outputs(model, result, args.out, writer)
 
     names = model.service_areas.set_index("service_area")["name"]
     print(
         f"Prislista {model.price_list_year} (volymperiod {model.volume_period[0]} – "
         f"{model.volume_period[1]})" + (" – EXEMPELDATA" if model.example_data else "")
     )
+    if scenario is not None:
+        print(f"Scenario {scenario.name}: {scenario.title} (inte basårets prislista)")
     print("Självkostnad per tjänsteområde:")
     width = max(len(n) for n in names) + 2
 
@@ -70,10 +81,48 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from . import scenarios
+
+    problem = scenarios.output_file_problem(args.data_dir, args.out) if args.out else None
+    if problem:
+        print(f"Fel: {problem}", file=sys.stderr)
+        return EXIT_INPUT
+    run = scenarios.run_scenario(args.data_dir, args.scenario)
+    print(scenarios.comparison_text(run, top=args.top))
+    if args.out:
+        print(f"Skrev {scenarios.write_comparison_workbook(run, args.out)}")
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from .pipeline import build
 
-    return build(args.data, args.out, force=args.force, pdf=not args.no_pdf)
+    return build(
+        args.data,
+        args.out,
+        force=args.force,
+        pdf=not args.no_pdf,
+        scenarios=tuple(args.scenario or ()),
+    )
+
+
+def cmd_new_year(args: argparse.Namespace) -> int:
+    from .new_year import new_year
+
+    report = new_year(args.year, args.source, args.out)
+    print(
+        f"Skapade {report.target} för prislista {report.year} "
+        f"(volymperiod {report.volume_period[0]} – {report.volume_period[1]}):"
+    )
+    print("  " + ", ".join(report.written))
+    if not report.model_comments_kept:
+        print("  OBS: kommentarerna i model.yml kunde inte behållas – jämför med förra året.")
+    print("Fyll i härnäst:")
+    for line in report.todo:
+        print(f"  • {line}")
+    print(f"Kontrollera sedan: prismodell calculate {report.target} --out out/{report.year}")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -95,14 +144,39 @@ def parser() -> argparse.ArgumentParser:
         metavar="UTMAPP",
         help="mapp för CSV-filerna och prislista.xlsx",
     )
+    calc.add_argument(
+        "--scenario", metavar="NAMN", help="räkna på scenariot DATAMAPP/scenarios/NAMN.yml"
+    )
     calc.set_defaults(func=cmd_calculate)
+
+    comp = commands.add_parser("compare", help="jämför ett scenario med basåret")
+    comp.add_argument("data_dir", type=Path, metavar="DATAMAPP", help="t.ex. data/2023")
+    comp.add_argument("--scenario", required=True, metavar="NAMN", help="scenarios/NAMN.yml")
+    comp.add_argument("--out", type=Path, metavar="FIL.xlsx", help="skriv jämförelsen till Excel")
+    comp.add_argument("--top", type=int, default=15, metavar="N", help="antal största förändringar")
+    comp.set_defaults(func=cmd_compare)
 
     book = commands.add_parser("build", help="bygg årsrapporten (HTML och PDF)")
     book.add_argument("--data", type=Path, default=Path("data/2023"), metavar="DATAMAPP")
     book.add_argument("--out", type=Path, default=Path("_build"), metavar="BYGGMAPP")
     book.add_argument("--force", action="store_true", help="kör om alla notebooks")
     book.add_argument("--no-pdf", action="store_true", help="bygg bara HTML")
+    book.add_argument(
+        "--scenario", action="append", metavar="NAMN", help="lägg till ett scenariokapitel"
+    )
     book.set_defaults(func=cmd_build)
+
+    year = commands.add_parser(
+        "new-year", help="skapa nästa års datamapp från ett tidigare års (skriver aldrig över)"
+    )
+    year.add_argument("year", type=int, metavar="ÅR", help="det nya prislisteåret, t.ex. 2025")
+    year.add_argument(
+        "--from", dest="source", type=Path, required=True, metavar="DATAMAPP", help="data/2024"
+    )
+    year.add_argument(
+        "--out", type=Path, default=None, metavar="NY_DATAMAPP", help="standard: ÅR bredvid"
+    )
+    year.set_defaults(func=cmd_new_year)
     return root
 
 

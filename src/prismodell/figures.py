@@ -658,3 +658,325 @@ def annual_cycle_figure(
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncol=min(3, len(handles)))
     return fig
+
+
+# ---- sensitivity and behaviour
+
+SCENARIO_COLOURS = ("#0072B2", "#E69F00")  # first and second scenario of a paired bar chart
+SCENARIO_HATCHES = ("///", "")
+
+
+def _signed_kr(value: float) -> str:
+    text = style.format_kr(value)
+    return "+" + text if round(value) > 0 else text
+
+
+def _paired_barh(
+    frame: pd.DataFrame,
+    label: str,
+    columns: tuple[str, str],
+    names: tuple[str, str],
+    height_cm: float,
+    margin: float,
+    wrap: int,
+    title: str,
+) -> Figure:
+    """Two signed kronor bars per row from a zero line, the first row on top; the scenario is
+    told apart by colour and hatch (not by the sign), the amounts written at the bar ends."""
+    values = frame[list(columns)].to_numpy(dtype=float)
+    rows = len(frame)
+    fig = new_figure(height_cm)
+    ax = fig.add_subplot()
+    y = np.arange(rows)
+    for i, offset in enumerate((-0.19, 0.19)):
+        ax.barh(
+            y + offset,
+            values[:, i],
+            height=0.36,
+            color=SCENARIO_COLOURS[i],
+            hatch=SCENARIO_HATCHES[i],
+            edgecolor="white",
+            linewidth=0.5,
+            label=names[i],
+        )
+        for yi, v in zip(y, values[:, i], strict=True):
+            ax.text(
+                v,
+                yi + offset,
+                f" {_signed_kr(v)} ",
+                va="center",
+                ha="left" if v >= 0 else "right",
+                fontsize=6.5 if rows > 6 else 7,
+            )
+    span = float(np.abs(values).max()) if values.size else 0.0
+    _tidy_barh(ax, [_wrap(t, wrap) for t in frame[label]], span)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    low = min(0.0, float(values.min()) if values.size else 0.0)
+    high = max(0.0, float(values.max()) if values.size else 0.0)
+    width = max(high - low, 1.0)
+    ax.set_xlim(
+        low - margin * width if low < 0 else -0.05 * width,
+        high + margin * width if high > 0 else 0.05 * width,
+    )
+    ax.tick_params(axis="y", labelsize=7 if rows > 12 else 8)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.legend(loc="outside lower center", ncol=2)
+    return fig
+
+
+def tornado_figure(
+    frame: pd.DataFrame,
+    down_label: str,
+    up_label: str,
+    title: str = "",
+    label: str = "label",
+    down: str = "change_down",
+    up: str = "change_up",
+) -> Figure:
+    """A tornado chart: per row, the change in kronor when a weight moves down and up.
+
+    ``frame`` has a display-label column and two signed kronor columns (``down``, ``up``), in
+    display order (the most exposed first, drawn on top). Two bars per row from 0, told apart by
+    colour and hatch (the scenario, not the sign); ``down_label``/``up_label`` name them.
+    """
+    rows = len(frame)
+    height = _barh_height_cm(rows, 0.8 if rows <= 12 else 0.5, 3.8)
+    return _paired_barh(frame, label, (down, up), (down_label, up_label), height, 0.45, 34, title)
+
+
+def behaviour_figure(
+    overview: pd.DataFrame,
+    title: str = "",
+    short_label: str = "Kort sikt",
+    long_label: str = "Lång sikt",
+) -> Figure:
+    """The change in kronor, short and long run, for a few rows (the customer that changes,
+    the others together, the total): columns label, short_change, long_change."""
+    height = _barh_height_cm(len(overview), 1.3, 3.2)
+    return _paired_barh(
+        overview,
+        "label",
+        ("short_change", "long_change"),
+        (short_label, long_label),
+        height,
+        0.6,
+        28,
+        title,
+    )
+
+
+# ---- scenarios
+
+
+def scenario_change_figure(
+    changes: pd.DataFrame,
+    title: str = "Förändring per kund i scenariot, uppdelad på tjänsteområden",
+) -> Figure:
+    """Diverging stacked bars: each customer's change in kronor, split by service area.
+
+    ``changes`` is wide: index = customer display names (the first row is drawn on top, e.g.
+    the largest change first), one column per service area (display names, in model order so
+    the colours match the other figures), values = signed kronor. Increases stack to the right
+    of 0 and decreases to the left, one bar segment per customer and area (areas differ by
+    colour and hatch); a black diamond and the amount mark the customer's net change. Areas
+    without any change are left out.
+    """
+    frame = changes.fillna(0.0)
+    rows = len(frame)
+    dense = rows > 12
+    fig = new_figure(_barh_height_cm(rows, 0.42 if dense else 0.7, 4.2))
+    ax = fig.add_subplot()
+    y = np.arange(rows)
+    right, left = np.zeros(rows), np.zeros(rows)
+    for i, area in enumerate(frame.columns):
+        values = frame[area].to_numpy(dtype=float)
+        if not np.any(values):
+            continue
+        look = {
+            "height": 0.7,
+            "color": style.AREA_COLOURS[i % len(style.AREA_COLOURS)],
+            "hatch": HATCHES[i % len(HATCHES)],
+            "edgecolor": "white",
+            "linewidth": 0.5,
+        }
+        gains, losses = np.clip(values, 0, None), np.clip(values, None, 0)
+        ax.barh(y, gains, left=right, label=_wrap(area, 28), **look)
+        ax.barh(y, losses, left=left, **look)
+        right, left = right + gains, left + losses
+    net = frame.sum(axis=1).to_numpy(dtype=float)
+    if rows:
+        ax.scatter(net, y, marker="D", s=14, color="black", zorder=3, label="Nettoförändring")
+    for yi, high, low, value in zip(y, right, left, net, strict=True):
+        text = style.format_kr(value)
+        text = "+" + text if round(value) > 0 else text
+        ax.annotate(
+            text,
+            (high if value >= 0 else low, yi),
+            xytext=(7 if value >= 0 else -7, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left" if value >= 0 else "right",
+            fontsize=7,
+        )
+    low = float(left.min()) if rows else 0.0
+    high = float(right.max()) if rows else 0.0
+    span = max(high, -low) or 1.0
+    _tidy_barh(ax, [_wrap(name, 60 if dense else 30) for name in frame.index], span)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlim(
+        low - 0.5 * span if low < 0 else -0.05 * span,
+        high + 0.5 * span if high > 0 else 0.05 * span,
+    )
+    ax.tick_params(axis="y", labelsize=7 if dense else 8)
+    if title:
+        ax.set_title(title, loc="left")
+    if rows:
+        handles, labels = ax.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: labels[i] == "Nettoförändring")
+        fig.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            loc="outside lower center",
+            ncol=3,
+        )
+    return fig
+
+
+# ---- trends
+
+TREND_MARKERS = ["o", "s", "D", "^", "v", "P", "X", "*"]
+TREND_LINESTYLES = ["-", "--", "-.", ":"]
+# Earlier years in greys (the year before darkest, plain; older ones lighter and hatched),
+# the latest year in the report's blue: the years stay apart in greyscale print.
+_YEAR_GREYS = [("#9A9A9A", ""), ("#C8C8C8", "///"), ("#E2E2E2", "..."), ("#F0F0F0", "xxx")]
+
+
+def _year_axis(ax, years: Sequence[str]) -> None:
+    x = [int(y) for y in years]
+    ax.set_xticks(x, labels=[str(y) for y in years])
+    ax.set_xlim(min(x) - 0.35, max(x) + 0.35)
+    ax.grid(axis="x", visible=False)
+
+
+def _tick_formatter(ax) -> None:
+    """Swedish y tick labels with just the decimals the tick step needs (0,03 or 250)."""
+    ticks = ax.get_yticks()
+    step = float(np.min(np.diff(ticks))) if len(ticks) > 1 else 1.0
+    decimals = next((d for d in range(5) if abs(round(step, d) - step) < step * 1e-6), 4)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: style.format_number(v, decimals)))
+
+
+def _draw_trend_lines(ax, frame: pd.DataFrame, years: Sequence[str], label: str, start: int = 0):
+    """One line per row across the years; a gap (NaN) breaks the line, markers show the
+    points (also a lone one). Colour, marker and line style differ per row."""
+    x = [int(y) for y in years]
+    for i, (_, row) in enumerate(frame.iterrows()):
+        n = start + i
+        ax.plot(
+            x,
+            row[list(years)].to_numpy(dtype=float),
+            color=style.AREA_COLOURS[n % len(style.AREA_COLOURS)],
+            marker=TREND_MARKERS[n % len(TREND_MARKERS)],
+            linestyle=TREND_LINESTYLES[n % len(TREND_LINESTYLES)],
+            linewidth=1.6,
+            markersize=5,
+            label=_wrap(row[label], 34),
+        )
+
+
+def trend_lines_figure(
+    frame: pd.DataFrame,
+    years: Sequence[str],
+    label: str = "name",
+    title: str = "",
+) -> Figure:
+    """Kronor over the years: one line per row of ``frame`` (columns ``label`` and one per
+    year, oldest first), the y axis from 0 in kronor or millions; legend below."""
+    fig = new_figure(9.0)
+    ax = fig.add_subplot()
+    _draw_trend_lines(ax, frame, years, label)
+    top = float(np.nanmax(frame[list(years)].to_numpy(dtype=float))) if len(frame) else 1.0
+    formatter, unit = amount_formatter(top)
+    ax.yaxis.set_major_formatter(formatter)
+    ax.set_ylabel(unit)
+    ax.set_ylim(0, top * 1.1 or 1)
+    _year_axis(ax, years)
+    if title:
+        ax.set_title(title, loc="left")
+    fig.legend(loc="outside lower center", ncol=min(3, max(1, len(frame))))
+    return fig
+
+
+def trend_panels_figure(
+    frame: pd.DataFrame,
+    years: Sequence[str],
+    panel_titles: Mapping[str, str],
+    panel: str = "service_area",
+    label: str = "name",
+    unit: str = "",
+    title: str = "",
+    columns: int = 3,
+) -> Figure:
+    """Small multiples: one panel per value of ``panel`` (titled by ``panel_titles``, in that
+    order), one line per row in it, each panel on its own y scale from 0 (unit prices of
+    different keys differ a hundredfold). A panel with several lines has a legend below it."""
+    groups = [g for g in panel_titles if (frame[panel] == g).any()]
+    columns = max(1, min(columns, len(groups)))
+    rows = max(1, -(-len(groups) // columns))
+    fig = new_figure(min(24.0, 1.0 + 4.6 * rows))
+    axes = fig.subplots(rows, columns, squeeze=False).ravel()
+    for n, (ax, group) in enumerate(zip(axes, groups, strict=False)):
+        part = frame[frame[panel] == group]
+        _draw_trend_lines(ax, part, years, label)
+        top = np.nanmax(part[list(years)].to_numpy(dtype=float)) if len(part) else np.nan
+        ax.set_ylim(0, float(top) * 1.15 if np.isfinite(top) and top > 0 else 1)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        _tick_formatter(ax)
+        ax.tick_params(labelsize=7)
+        if unit and n % columns == 0:
+            ax.set_ylabel(unit, fontsize=7)
+        _year_axis(ax, years)
+        ax.set_title(_wrap(panel_titles[group], 30), loc="left", fontsize=8)
+        if len(part) > 1:
+            ax.legend(loc="upper left", bbox_to_anchor=(0, -0.15), fontsize=7)
+    for ax in axes[len(groups) :]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, x=0.0, ha="left", fontsize=10, fontweight="bold")
+    return fig
+
+
+def customer_trend_figure(
+    frame: pd.DataFrame,
+    years: Sequence[str],
+    label: str = "name",
+    title: str = "",
+) -> Figure:
+    """Each customer's charge per year: one bar per year and customer (first row on top),
+    earlier years grey, the latest year in blue; no bar where there was no charge."""
+    rows = len(frame)
+    fig = new_figure(_barh_height_cm(rows, 0.22 * len(years) + 0.2, 3.2))
+    ax = fig.add_subplot()
+    y = np.arange(rows)
+    height = 0.84 / max(1, len(years))
+    for i, year in enumerate(years):
+        older = len(years) - 1 - i  # 0 for the latest year, 1 for the year before, …
+        colour, hatch = (NEW_COLOUR, "") if older == 0 else _YEAR_GREYS[(older - 1) % 4]
+        ax.barh(
+            y - 0.42 + height * (i + 0.5),
+            frame[year].to_numpy(dtype=float),
+            height=height,
+            color=colour,
+            hatch=hatch,
+            edgecolor="#777777" if hatch else colour,
+            linewidth=0.3,
+            label=str(year),
+        )
+    top = float(np.nanmax(frame[list(years)].to_numpy(dtype=float))) if rows else 1.0
+    _tidy_barh(ax, [_wrap(n, 42) for n in frame[label]], top)
+    ax.tick_params(axis="y", labelsize=7 if rows > 12 else 8)
+    if title:
+        ax.set_title(title, loc="left")
+    ax.legend(loc="lower right", ncol=len(years))
+    return fig

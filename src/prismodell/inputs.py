@@ -116,10 +116,16 @@ SCHEMAS: dict[str, TableSchema] = {
             ),
             "förändrade uppdrag (nya och borttagna bastjänster) med kostnadseffekt",
         ),
+        TableSchema(
+            "customer_mapping",
+            (_text("from_customer_id"), _text("to_customer_id"), Column("share", "amount")),
+            "omorganisationer: andel av en tidigare kunds volymer och debiteringar som flyttas "
+            "till en ny kund",
+        ),
     )
 }
 REQUIRED_TABLES = ("staffing", "customers", "volumes")
-OPTIONAL_TABLES = ("other_costs", "previous_charges", "changed_assignments")
+OPTIONAL_TABLES = ("other_costs", "previous_charges", "changed_assignments", "customer_mapping")
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,8 @@ class PriceModelInput:
     example_data: bool = False
     settings: Mapping[str, Any] = field(default_factory=dict)  # the whole model.yml, as read
     files: Mapping[str, Path] = field(default_factory=dict)  # table name -> file read
+    # from_customer_id, to_customer_id, share: applied to volumes and previous_charges above
+    customer_mapping: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- tables
@@ -646,6 +654,10 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
             "amount": pd.Series(dtype=float),
         }
     )
+    from .reorganisation import apply_mapping, apply_mapping_to_charges
+
+    mapping = _clean(tables["customer_mapping"])
+    mapping = None if mapping is None or mapping.empty else mapping
     return PriceModelInput(
         data_dir=data_dir,
         price_list_year=params["price_list_year"],
@@ -659,15 +671,16 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
         keys=params["keys"],
         staffing=_clean(tables["staffing"]),
         customers=_clean(tables["customers"]),
-        volumes=_clean(tables["volumes"]),
+        volumes=apply_mapping(_clean(tables["volumes"]), mapping),
         other_costs=_clean(tables["other_costs"])
         if tables["other_costs"] is not None
         else empty_other,
-        previous_charges=_clean(tables["previous_charges"]),
+        previous_charges=apply_mapping_to_charges(_clean(tables["previous_charges"]), mapping),
         changed_assignments=_clean(tables["changed_assignments"]),
         example_data=params["example_data"],
         settings=params["settings"],
         files=files,
+        customer_mapping=mapping,
     )
 
 
@@ -724,11 +737,21 @@ def _cross_checks(
     if customers is not None:
         problems += duplicate_problems(customers, ["customer_id"], name("customers"))
         customer_ids = customers["customer_id"].tolist()
+    # Old ids that customer_mapping moves to new ones need not be in customers.csv.
+    from .reorganisation import mapped_away, mapping_problems
+
+    mapping = tables.get("customer_mapping")
+    moved = mapped_away(mapping)
 
     if volumes is not None:
         if customers is not None:
             problems += unknown_problems(
-                volumes, "customer_id", customer_ids, name("volumes"), "kunden", name("customers")
+                volumes,
+                "customer_id",
+                customer_ids + moved,
+                name("volumes"),
+                "kunden",
+                name("customers"),
             )
         problems += unknown_problems(
             volumes,
@@ -769,7 +792,7 @@ def _cross_checks(
             problems += unknown_problems(
                 previous,
                 "customer_id",
-                customer_ids,
+                customer_ids + moved,
                 name("previous_charges"),
                 "kunden",
                 name("customers"),
@@ -794,5 +817,15 @@ def _cross_checks(
             name("changed_assignments"),
             "tjänsteområdet",
             "model.yml (service_areas)",
+        )
+    if mapping is not None:
+        users = [t for t in ("volumes", "previous_charges") if tables.get(t) is not None]
+        problems += mapping_problems(
+            mapping,
+            name("customer_mapping"),
+            customer_ids if customers is not None else None,
+            files["customers"].name if "customers" in files else "customers.csv",
+            set().union(*(tables[t]["customer_id"] for t in users)),
+            [name(t) for t in users],
         )
     return problems

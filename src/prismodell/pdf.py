@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from .inputs import PriceModelInput
+from .narrative_views import format_period
 
 PRINT_CSS = Path(__file__).resolve().parent.parent.parent / "book" / "_static" / "print.css"
 
@@ -52,8 +53,8 @@ def mark_chapters(page: str) -> tuple[str, list[tuple[str, str]]]:
     pieces: list[str] = []
     position = 0
     for marker in _DOCUMENT.finditer(page):
-        heading = _HEADING.search(page, marker.end(), marker.end() + _NEAR)
-        if not heading:
+        heading = _HEADING.search(page, marker.end())
+        if not heading or heading.start() > marker.end() + _NEAR:  # a long title may end later
             continue
         text = _text(heading.group(3))
         chapters.append((f"document-{marker.group(1)}", text))
@@ -109,7 +110,7 @@ def print_pdf(singlehtml_dir: Path, target: Path, model: PriceModelInput) -> Pat
     title = f"Prismodell {model.price_list_year}"
     subtitle = (
         f"Serviceförvaltningen, verksamhetsområde Ekonomi – självkostnad, fördelning och "
-        f"prislista. Volymperiod {model.volume_period[0]} – {model.volume_period[1]}."
+        f"prislista. Volymperiod {format_period(*model.volume_period)}."
     )
     banner = (
         '@page { @top-right { content: "Exempeldata"; color: #b00; '

@@ -32,6 +32,7 @@ import yaml
 
 from .calculation import PriceModelResult, calculate
 from .inputs import InputError, PriceModelInput, load_input
+from .trends import find_years, years_fingerprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent  # paths are built from the package, never the cwd
@@ -71,6 +72,7 @@ class Chapter:
     depends: tuple[str, ...] = ()
     per_service_area: bool = False
     caption: str | None = None  # a part caption in the table of contents before it
+    condition: Callable[[Path], bool] | None = None  # left out when False for the data folder
 
 
 CHAPTERS = (
@@ -85,12 +87,17 @@ CHAPTERS = (
         ("meta", "narrative", "charges", "comparison"),
         caption="Prismodellen i sin helhet",
     ),
+    Chapter("kanslighet.ipynb", ("meta", "keys", "charges")),
+    Chapter("beteende.ipynb", ("meta", "keys", "charges", "costs")),
+    Chapter("trender.ipynb", ("meta", "years"), condition=lambda d: bool(find_years(d))),
     Chapter("styrmodell.ipynb", ("meta", "narrative")),
     Chapter("restlista.ipynb", ("meta", "narrative")),
     Chapter("ovrigt.ipynb", ("meta", "narrative", "costs", "charges")),
 )
 APPENDIX_CAPTION = "Bilagor"
 REPRODUCIBILITY_PAGE = "reproducerbarhet"
+SCENARIO_TEMPLATE = "scenario.ipynb"  # one chapter per scenario asked for (build --scenario)
+SCENARIO_CAPTION = "Scenarier"
 
 
 def _sha256(data: bytes) -> str:
@@ -168,6 +175,7 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
         _frame_bytes(m.customers),
     ),
     "narrative": lambda m, r, d: _narrative_bytes(d),
+    "years": lambda m, r, d: years_fingerprint(d),
     "costs": lambda m, r, d: _join(
         _frame_bytes(r.full_cost),
         _frame_bytes(r.hourly_rates),
@@ -205,6 +213,8 @@ def plan_jobs(
 
     jobs = []
     for chapter in CHAPTERS:
+        if chapter.condition is not None and not chapter.condition(data_dir):
+            continue
         template = (NOTEBOOK_DIR / chapter.template).read_bytes()
         stem = chapter.template.removesuffix(".ipynb")
         if chapter.per_service_area:
@@ -221,6 +231,31 @@ def plan_jobs(
                 _join(template, json.dumps(params).encode(), code.encode(), *depends(chapter))
             )
             jobs.append(NotebookJob(chapter.template, stem, params, fingerprint))
+    return jobs
+
+
+def plan_scenario_jobs(
+    model: PriceModelInput, data_dir: Path, scenarios: tuple[str, ...]
+) -> list[NotebookJob]:
+    """One job per scenario (output ``scenario_<name>``). Fingerprint: the template, the
+    parameters, the code, the scenario file and every input table of the base year."""
+    from .scenarios import scenario_file
+
+    data_dir = Path(data_dir).resolve()
+    if not scenarios:
+        return []
+    template = (NOTEBOOK_DIR / SCENARIO_TEMPLATE).read_bytes()
+    code = code_fingerprint().encode()
+    tables = [
+        name.encode() + b"\0" + Path(path).read_bytes()
+        for name, path in sorted(model.files.items())
+    ]
+    jobs = []
+    for path in dict.fromkeys(scenario_file(data_dir, name) for name in scenarios):
+        name, own = path.stem, path.read_bytes()
+        params = {"data_dir": str(data_dir), "scenario": name}
+        fingerprint = _sha256(_join(template, json.dumps(params).encode(), code, own, *tables))
+        jobs.append(NotebookJob(SCENARIO_TEMPLATE, f"scenario_{name}", params, fingerprint))
     return jobs
 
 
@@ -242,6 +277,10 @@ def table_of_contents(
         for doc in by_template.get(chapter.template, []):
             if doc != root:
                 current.append({"file": doc})
+    scenario_docs = by_template.get(SCENARIO_TEMPLATE, [])
+    if scenario_docs:
+        chapters = [{"file": doc} for doc in scenario_docs]
+        parts.append({"caption": SCENARIO_CAPTION, "numbered": True, "chapters": chapters})
     appendix: list[dict] = []
     if customer_docs:
         index, *pages = customer_docs
@@ -385,6 +424,7 @@ REPORTED_PACKAGES = (
 
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
+    from .reorganisation import mapping_section
     from .style import table_html
 
     data_dir = Path(data_dir).resolve()
@@ -432,6 +472,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
             "Kostnadsschabloner, tjänsteområden och nycklar redovisas i kapitlen om självkostnad "
             "och fördelningsnycklar.",
             "",
+            *mapping_section(model),
             "## Programversioner",
             "",
             "```{raw} html",
@@ -506,6 +547,7 @@ def build_book(
     force: bool = False,
     pdf: bool = True,
     show: Callable[[str], None] = print,
+    scenarios: tuple[str, ...] = (),
 ) -> BuildReport:
     """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError."""
     from .customer_pages import write_customer_pages
@@ -523,10 +565,15 @@ def build_book(
         model = load_input(data_dir)
         load_narrative(data_dir, model)
         result = calculate(model)
+        if scenarios:
+            from .scenarios import load_scenarios
+
+            load_scenarios(data_dir, scenarios, model)
 
     with _step(report, "Kör kapitlens notebooks (papermill)", show):
         source.mkdir(parents=True, exist_ok=True)
         jobs = plan_jobs(model, result, data_dir)
+        jobs += plan_scenario_jobs(model, data_dir, tuple(scenarios))
         report.executed = execute_notebooks(jobs, source, out / "cache.json", force, show)
         show(
             f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
@@ -546,8 +593,9 @@ def build_book(
         write_if_changed(
             source / "_toc.yml", yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
         )
-        for static in sorted((BOOK_DIR / "_static").glob("*")):
-            write_if_changed(source / "_static" / static.name, static.read_bytes())
+        for folder in ("_static", "_templates"):
+            for asset in sorted((BOOK_DIR / folder).glob("*")):
+                write_if_changed(source / folder / asset.name, asset.read_bytes())
 
     with _step(report, "Bygger HTML (Jupyter Book)", show):
         completed = jupyter_book(source, out, "html")
@@ -556,13 +604,34 @@ def build_book(
         html_dir = out / "html"
         if html_dir.exists():
             shutil.rmtree(html_dir)
-        shutil.copytree(out / "_build" / "html", html_dir)
+        # Sphinx keeps the pages of chapters that are gone (a scenario no longer asked for,
+        # a customer who left): publish only the pages of this build's sources.
+        built = out / "_build" / "html"
+        documents = {p.relative_to(source).with_suffix("").as_posix()
+                     for p in [*source.rglob("*.ipynb"), *source.rglob("*.md")]}
+        shutil.copytree(built, html_dir, ignore=_stale_pages(built, documents))
         report.html = html_dir / "index.html"
 
     if pdf:
         with _step(report, "Skriver PDF (WeasyPrint)", show):
             report.pdf, report.pdf_note = _build_pdf(model, source, out)
     return report
+
+
+_SPHINX_PAGES = {"index", "genindex", "search"}
+
+
+def _stale_pages(built: Path, documents: set[str]) -> Callable[[str, list[str]], set[str]]:
+    """A ``copytree`` ignore function that leaves out HTML pages without a source."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        relative = Path(folder).relative_to(built)
+        if relative.parts[:1] in (("_static",), ("_images",), ("_sources",)):
+            return set()
+        return {n for n in names if n.endswith(".html")
+                and (relative / n).with_suffix("").as_posix() not in documents | _SPHINX_PAGES}
+
+    return ignore
 
 
 def _build_pdf(model: PriceModelInput, source: Path, out: Path) -> tuple[Path | None, str | None]:
@@ -579,11 +648,17 @@ def _build_pdf(model: PriceModelInput, source: Path, out: Path) -> tuple[Path | 
     return target, None
 
 
-def build(data_dir: Path, out: Path, force: bool = False, pdf: bool = True) -> int:
+def build(
+    data_dir: Path,
+    out: Path,
+    force: bool = False,
+    pdf: bool = True,
+    scenarios: tuple[str, ...] = (),
+) -> int:
     """CLI entry: build, print progress and a summary; return the exit code."""
     started = time.perf_counter()
     try:
-        report = build_book(data_dir, out, force=force, pdf=pdf)
+        report = build_book(data_dir, out, force=force, pdf=pdf, scenarios=scenarios)
     except BuildError as error:
         print(f"Bygget avbröts: {error}", file=sys.stderr)
         return EXIT_FAILURE

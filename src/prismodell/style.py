@@ -146,7 +146,8 @@ def table_html(
                 text = _FORMATTERS[formats[column]](value)
                 parts.append(f'<td class="num">{escape(text)}</td>')
             else:
-                parts.append(f"<td>{escape('' if value is None else str(value))}</td>")
+                empty = value is None or (isinstance(value, float) and math.isnan(value))
+                parts.append(f"<td>{escape('' if empty else str(value))}</td>")
         parts.append("</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)
@@ -181,3 +182,6 @@ def md_escape(text) -> str:
 
 # One decimal, for FTEs (årsarbetare) in tables: table_html(..., formats={"fte": "fte"}).
 _FORMATTERS["fte"] = lambda v: format_number(v, 1)
+
+# Three decimals, for small ratios such as FTEs per 1 000 volume units (trend chapter).
+_FORMATTERS["decimal3"] = lambda v: format_number(v, 3)

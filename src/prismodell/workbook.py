@@ -110,13 +110,18 @@ def _names(model: PriceModelInput) -> tuple[pd.Series, pd.Series, pd.Series]:
     return customers["name"], areas, keys
 
 
-def write_workbook(model: PriceModelInput, result: PriceModelResult, path: Path) -> None:
-    """Write the price list workbook to ``path``."""
+def write_workbook(
+    model: PriceModelInput, result: PriceModelResult, path: Path, label: str | None = None
+) -> None:
+    """Write the price list workbook to ``path``; ``label`` (e.g. a scenario) leads every
+    sheet's subtitle."""
     customer_names, area_names, key_names = _names(model)
     year = model.price_list_year
     period = f"Volymperiod {model.volume_period[0]} – {model.volume_period[1]}"
     if model.example_data:
         period += ". EXEMPELDATA – inte stadens verkliga siffror."
+    if label:
+        period = f"{label}. {period}"
     book = Workbook(write_only=True)
 
     # Prislista: customers × service areas, row and column totals.
