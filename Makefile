@@ -8,7 +8,9 @@ setup:
 # the book in _build/html and the PDF in _build/prismodell-2023.pdf.
 report: setup
 	uv run prismodell calculate data/2023 --out out/2023
-	uv run prismodell build --data data/2023 --out _build
+	uv run prismodell build --data data/2023 --out _build \
+		--scenario tyngre_vikt_felaktiga_fakturor --scenario hogre_schablon_ekonomiadministrator \
+		--scenario farsta_farre_krav
 
 lint:
 	uv run ruff check src tests benchmarks

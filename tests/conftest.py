@@ -25,14 +25,36 @@ def mini(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def mini_model():
+    """The small fixture, loaded and calculated: (model, result)."""
+    from prismodell.calculation import calculate
+    from prismodell.inputs import load_input
+
+    model = load_input(MINI)
+    return model, calculate(model)
+
+
+@pytest.fixture(scope="session")
+def model_2023():
+    """The 2023 example data, loaded and calculated: (model, result)."""
+    from prismodell.calculation import calculate
+    from prismodell.inputs import load_input
+
+    model = load_input(DATA_2023)
+    return model, calculate(model)
+
+
+@pytest.fixture(scope="session")
 def example_book(tmp_path_factory):
     """The report built once from the example data: (out, build report, model, result)."""
     from prismodell.calculation import calculate
     from prismodell.inputs import load_input
     from prismodell.pipeline import build_book
+    from prismodell.scenarios import list_scenarios
 
     out = tmp_path_factory.mktemp("book") / "_build"
-    report = build_book(DATA_2023, out, pdf=True, show=lambda _: None)
+    scenarios = tuple(list_scenarios(DATA_2023))  # the example scenarios build in CI too
+    report = build_book(DATA_2023, out, pdf=True, scenarios=scenarios, show=lambda _: None)
     model = load_input(DATA_2023)
     return out, report, model, calculate(model)
 

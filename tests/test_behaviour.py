@@ -12,22 +12,7 @@ from matplotlib.figure import Figure
 
 from prismodell import behaviour, figures
 from prismodell.calculation import calculate
-from prismodell.inputs import load_input
 from prismodell.style import format_kr
-
-from .conftest import DATA_2023, MINI
-
-
-@pytest.fixture(scope="module")
-def mini_model():
-    model = load_input(MINI)
-    return model, calculate(model)
-
-
-@pytest.fixture(scope="module")
-def model_2023():
-    model = load_input(DATA_2023)
-    return model, calculate(model)
 
 
 def test_hand_calculation_on_the_spec_example(mini_model):

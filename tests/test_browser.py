@@ -50,8 +50,15 @@ def test_walk_the_table_of_contents(site, browser):
     shots.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" else None)
+    def on_console(message) -> None:
+        where = (message.location or {}).get("url", "")
+        # The browser's own favicon request is not the book's (Sphinx has none to offer).
+        if message.type == "error" and not where.endswith("favicon.ico"):
+            problems.append(f"console {message.type} at {where}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+            if r.status >= 400 and not r.url.endswith("favicon.ico") else None)
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}")
             if r.url.startswith(base) else None)

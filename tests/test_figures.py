@@ -10,23 +10,7 @@ from matplotlib.patches import PathPatch, Rectangle
 
 from prismodell import figures
 from prismodell import report_tables as tables
-from prismodell.calculation import calculate
-from prismodell.inputs import load_input
 from prismodell.style import DECREASE_COLOUR, INCREASE_COLOUR
-
-from .conftest import DATA_2023, MINI
-
-
-@pytest.fixture(scope="module")
-def mini_model():
-    model = load_input(MINI)
-    return model, calculate(model)
-
-
-@pytest.fixture(scope="module")
-def model_2023():
-    model = load_input(DATA_2023)
-    return model, calculate(model)
 
 
 def _ytick_labels(ax) -> list[str]:

@@ -18,18 +18,6 @@ from .conftest import DATA_2023, MINI
 
 
 @pytest.fixture(scope="module")
-def mini_model():
-    model = load_input(MINI)
-    return model, calculate(model)
-
-
-@pytest.fixture(scope="module")
-def model_2023():
-    model = load_input(DATA_2023)
-    return model, calculate(model)
-
-
-@pytest.fixture(scope="module")
 def without_previous(tmp_path_factory):
     folder = tmp_path_factory.mktemp("no_previous") / "data"
     shutil.copytree(MINI, folder)

@@ -14,21 +14,6 @@ from matplotlib.figure import Figure
 
 from prismodell import figures, sensitivity
 from prismodell.calculation import calculate
-from prismodell.inputs import load_input
-
-from .conftest import DATA_2023, MINI
-
-
-@pytest.fixture(scope="module")
-def mini_model():
-    model = load_input(MINI)
-    return model, calculate(model)
-
-
-@pytest.fixture(scope="module")
-def model_2023():
-    model = load_input(DATA_2023)
-    return model, calculate(model)
 
 
 def _with_weights(model, weights: pd.Series):

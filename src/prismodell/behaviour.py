@@ -21,6 +21,7 @@ import pandas as pd
 
 from .calculation import PriceModelResult, allocate, key_pools
 from .inputs import PriceModelInput
+from .sensitivity import area_keys
 
 REDUCTION = 0.2
 
@@ -38,12 +39,6 @@ EFFECT_COLUMNS = [
 ]
 
 
-def _area_keys(model: PriceModelInput, area: str) -> pd.DataFrame:
-    keys = model.keys[model.keys["service_area"] == area]
-    if keys.empty:
-        known = ", ".join(model.service_areas["service_area"])
-        raise ValueError(f"tjänsteområdet {area!r} finns inte i model.yml. Tjänsteområden: {known}")
-    return keys
 
 
 def unit_savings(
@@ -99,7 +94,7 @@ def behaviour_effects(
     Columns: customer_id, name, actor (the customer that changes), volume and new_volume (of
     ``key``), base, short_run, short_change, long_run, long_change (kronor).
     """
-    keys = _area_keys(model, area)
+    keys = area_keys(model, area)
     if key not in set(keys["key_id"]):
         raise ValueError(
             f"nyckeln {key!r} hör inte till {area!r}. Nycklar: {', '.join(keys['key_id'])}"

@@ -46,7 +46,8 @@ TABLE_COLUMNS = [
 ]
 
 
-def _area_keys(model: PriceModelInput, area: str) -> pd.DataFrame:
+def area_keys(model: PriceModelInput, area: str) -> pd.DataFrame:
+    """The keys of one service area in model order; a clear error for an unknown area."""
     keys = model.keys[model.keys["service_area"] == area]
     if keys.empty:
         known = ", ".join(model.service_areas["service_area"])
@@ -65,7 +66,7 @@ def share_matrix(model: PriceModelInput, result: PriceModelResult, area: str) ->
     The customers are those with a price-list row for the area (positive volume on some key),
     in customer_id order. A key without volume has a row of zeros.
     """
-    keys = _area_keys(model, area)["key_id"]
+    keys = area_keys(model, area)["key_id"]
     rows = result.allocation[result.allocation["service_area"] == area]
     matrix = rows.pivot(index="key_id", columns="customer_id", values="share")
     matrix = matrix.reindex(index=keys, columns=sorted(matrix.columns)).fillna(0.0)
@@ -75,7 +76,7 @@ def share_matrix(model: PriceModelInput, result: PriceModelResult, area: str) ->
 
 def key_weights(model: PriceModelInput, area: str) -> pd.Series:
     """The area's weights by key_id, in model order."""
-    keys = _area_keys(model, area)
+    keys = area_keys(model, area)
     return pd.Series(keys["weight"].to_numpy(dtype=float), index=keys["key_id"], name="weight")
 
 
@@ -178,7 +179,7 @@ def sensitivity_table(
     key's new weight), clipped, base_charge, charge, change_kr, change_pct. Empty (with the
     columns) when the area has fewer than two keys with volume.
     """
-    keys = _area_keys(model, area)
+    keys = area_keys(model, area)
     shares = share_matrix(model, result, area)
     weights = key_weights(model, area)
     movable = movable_keys(shares)
@@ -334,7 +335,7 @@ def weights_text(model: PriceModelInput, area: str) -> str:
     from .report_tables import join_sv
     from .style import format_percent
 
-    keys = _area_keys(model, area)
+    keys = area_keys(model, area)
     return join_sv(
         [f"{k.name} {format_percent(k.weight, 0)}" for k in keys.itertuples(index=False)]
     )
