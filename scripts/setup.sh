@@ -22,4 +22,7 @@ if ((${#need_apt[@]})); then
 fi
 
 command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-uv sync --frozen --quiet
+# Byte-compile at install: with PYTHONDONTWRITEBYTECODE set (as on these machines) every
+# import would otherwise compile pandas, matplotlib and Sphinx from source, in every kernel.
+uv sync --frozen --quiet --compile-bytecode
+uv run --frozen python -m compileall -q src >/dev/null
