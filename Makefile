@@ -23,3 +23,4 @@ test: setup lint
 benchmark: setup
 	uv run python benchmarks/bench_calculate.py
 	uv run python benchmarks/bench_build.py
+	uv run python benchmarks/bench_sensitivity.py

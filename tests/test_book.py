@@ -134,3 +134,14 @@ def test_bad_input_builds_nothing(mini_copy, tmp_path, capsys):
     assert main(["build", "--data", str(mini_copy), "--out", str(out), "--no-pdf"]) == 2
     assert "har inga årsarbetare" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_reorganised_2024_builds_with_a_three_year_trend(tmp_path):
+    data_2024 = MINI.parent.parent.parent / "data" / "2024"
+    out = tmp_path / "_build"
+    report = build_book(data_2024, out, pdf=False, show=lambda _: None)
+    assert "trender" in report.executed
+    trend = page_text(out / "html" / "trender.html")
+    assert all(year in trend for year in ("2022", "2023", "2024"))
+    record = page_text(out / "html" / "reproducerbarhet.html")
+    assert "Järva" in record and "sdf_rinkeby_kista" in record  # the mapping applied is listed
