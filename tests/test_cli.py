@@ -169,3 +169,18 @@ def test_pdf_without_weasyprint_says_how_to_get_it(monkeypatch, tmp_path: Path):
     with pytest.raises(PdfUnavailable, match="apt-get install libpango"):
         print_pdf(tmp_path, tmp_path / "x.pdf", load_input(MINI))
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_large_allocation_is_summarised_in_the_workbook(mini: Path, tmp_path: Path, monkeypatch):
+    from prismodell import workbook
+
+    monkeypatch.setattr(workbook, "ALLOCATION_DETAIL_LIMIT", 5)  # the fixture has 13 key rows
+    out = tmp_path / "ut"
+    assert run_cli("calculate", mini, "--out", out) == 0
+    sheet = load_workbook(out / "prislista.xlsx")["Fördelning"]
+    assert sheet["A3"].value == ("Sammanfattad per kund och tjänsteområde: fördelningen har 13 "
+                                 "rader per nyckel, för många för Excel. Alla rader finns i "
+                                 "allocation.csv.")
+    rows = list(sheet.iter_rows(min_row=5, values_only=True))
+    assert len(rows) == 7 + 1  # customer × service area, and the total row
+    assert rows[-1][-1] == pytest.approx(12_150_000)

@@ -221,9 +221,10 @@ def write_workbook(
             ],
             summary,
             {"name": "Summa", "amount": float(summary["amount"].sum())},
-            note=f"Sammanfattad per kund och tjänsteområde: fördelningen har {len(allocation):,} "
-            "rader per nyckel, för många för Excel. Alla rader finns i allocation.csv.".replace(
-                ",", " "
+            note=(
+                "Sammanfattad per kund och tjänsteområde: fördelningen har "
+                f"{style.plain_spaces(style.format_number(len(allocation)))} rader per nyckel, "
+                "för många för Excel. Alla rader finns i allocation.csv."
             ),
         )
 
