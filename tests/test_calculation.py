@@ -170,3 +170,8 @@ def test_rule10_customer_without_previous_charge_compares_from_zero():
     assert table.loc["b", "previous"] == 0 and pd.isna(table.loc["b", "change"])
     assert table.loc["c", "new"] == 0 and table.loc["c", "change"] == -1
     assert table.loc["a", "change"] == 1
+
+
+def test_rule10_comparison_by_area_follows_the_model_order(model):
+    areas = calculate(model).comparison.by_area["service_area"].tolist()
+    assert areas == ["leverantorsreskontra", "hyresadministration"]  # not alphabetical

@@ -244,9 +244,15 @@ def _with_change(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare(
-    prices: pd.DataFrame, previous: pd.DataFrame, changed_assignments: pd.DataFrame | None
+    prices: pd.DataFrame,
+    previous: pd.DataFrame,
+    changed_assignments: pd.DataFrame | None,
+    area_order: list[str] | None = None,
 ) -> Comparison:
-    """Rule 10: per customer and service area, per customer, per area and in total."""
+    """Rule 10: per customer and service area, per customer, per area and in total.
+
+    ``by_area`` follows ``area_order`` (the model's order); areas not in it come last.
+    """
     both = (
         prices.rename(columns={"amount": "new"})
         .merge(
@@ -262,7 +268,10 @@ def compare(
     both = _with_change(both.sort_values(["customer_id", "service_area"], ignore_index=True))
     sums = ["previous", "new"]
     by_customer = _with_change(both.groupby("customer_id", as_index=False)[sums].sum())
-    by_area = _with_change(both.groupby("service_area", as_index=False, sort=False)[sums].sum())
+    by_area = both.groupby("service_area", sort=False)[sums].sum()
+    order = [a for a in area_order or [] if a in by_area.index]
+    order += [a for a in by_area.index if a not in order]
+    by_area = _with_change(by_area.loc[order].reset_index())
     effect = 0.0 if changed_assignments is None else float(changed_assignments["cost_effect"].sum())
     return Comparison(
         both, by_customer, by_area, float(both["previous"].sum()), float(both["new"].sum()), effect
@@ -293,7 +302,12 @@ def calculate(model: PriceModelInput) -> PriceModelResult:
     prices = price_list(allocation, costs)
     comparison = None
     if model.previous_charges is not None:
-        comparison = compare(prices, model.previous_charges, model.changed_assignments)
+        comparison = compare(
+            prices,
+            model.previous_charges,
+            model.changed_assignments,
+            model.service_areas["service_area"].tolist(),
+        )
     return PriceModelResult(
         full_cost=costs,
         unit_prices=unit_prices(pools, allocation),

@@ -437,10 +437,7 @@ def area_comparison_table(model: PriceModelInput, result: PriceModelResult) -> p
     """Old against new per service area in model order, with a total row."""
     if result.comparison is None:
         return None
-    by_area = result.comparison.by_area.set_index("service_area")
-    order = [a for a in model.service_areas["service_area"] if a in by_area.index]
-    order += [a for a in by_area.index if a not in order]  # areas only in previous charges
-    table = by_area.loc[order, ["previous", "new"]].reset_index()
+    table = result.comparison.by_area[["service_area", "previous", "new"]].copy()
     table.insert(
         0, "name", table["service_area"].map(area_names(model)).fillna(table["service_area"])
     )
