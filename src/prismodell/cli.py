@@ -1,4 +1,5 @@
-"""Command line: ``prismodell calculate``, ``compare`` and ``build``. Thin: parse, call, report."""
+"""Command line: ``prismodell calculate``, ``compare``, ``build``, ``invoices`` and ``new-year``.
+Thin: parse, call, report."""
 
 from __future__ import annotations
 
@@ -125,6 +126,42 @@ def cmd_new_year(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invoices(args: argparse.Namespace) -> int:
+    from . import style
+    from .calculation import calculate
+    from .export import staged_output
+    from .inputs import load_calloffs, load_input
+    from .invoices import KIND_LABELS, KINDS, invoice_lines, write_invoice_basis
+
+    if _same_folder(args.data_dir, args.out):
+        print(
+            "Fel: utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
+            "över). Ange en annan mapp med --out.",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    model = load_input(args.data_dir)
+    calloffs = load_calloffs(model)
+    lines = invoice_lines(model, calculate(model), calloffs)
+    with staged_output(args.out) as stage:
+        written = write_invoice_basis(model, lines, stage)
+
+    print(
+        f"Fakturaunderlag {model.price_list_year}"
+        + (" – EXEMPELDATA" if model.example_data else "")
+    )
+    for kind in KINDS:
+        rows = lines[lines["kind"] == kind]
+        amount = style.plain_spaces(style.format_kr(rows["amount"].sum()))
+        print(f"  {KIND_LABELS[kind]:<18}{len(rows):>8} rader{amount:>20}")
+    if calloffs is None:
+        print("  (ingen calloffs.csv: bara bastjänsterna)")
+    print(f"Skrev {len(written)} filer till {args.out}:")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="prismodell",
@@ -165,6 +202,21 @@ def parser() -> argparse.ArgumentParser:
         "--scenario", action="append", metavar="NAMN", help="lägg till ett scenariokapitel"
     )
     book.set_defaults(func=cmd_build)
+
+    inv = commands.add_parser(
+        "invoices",
+        help="fakturaunderlag: bastjänster årsvis i förskott, avrop och tilläggstjänster "
+        "månadsvis i efterskott",
+    )
+    inv.add_argument("data_dir", type=Path, metavar="DATAMAPP", help="t.ex. data/2023")
+    inv.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="UTMAPP",
+        help="mapp för invoice_lines.csv och fakturaunderlag.xlsx",
+    )
+    inv.set_defaults(func=cmd_invoices)
 
     year = commands.add_parser(
         "new-year", help="skapa nästa års datamapp från ett tidigare års (skriver aldrig över)"

@@ -83,7 +83,13 @@ SCHEMAS: dict[str, TableSchema] = {
         ),
         TableSchema(
             "customers",
-            (_text("customer_id"), _text("name"), _text("type", required=False)),
+            (
+                _text("customer_id"),
+                _text("name"),
+                _text("type", required=False),
+                # carried to the invoice lines (prismodell invoices)
+                Column("reference", "text", required=False, optional=True),
+            ),
             "kunderna (förvaltningar och bolag)",
         ),
         TableSchema(
@@ -829,3 +835,223 @@ def _cross_checks(
             [name(t) for t in users],
         )
     return problems
+
+
+# --------------------------------------------------------------------------- calloffs.csv
+
+CALLOFFS = "calloffs"
+CALLOFF_KINDS = ("timavrop", "tillaggstjanst")  # hourly call-offs, add-on services
+CALLOFFS_SCHEMA = TableSchema(
+    CALLOFFS,
+    (
+        _text("customer_id"),
+        _text("date"),
+        _text("kind"),
+        _text("service_area"),
+        Column("staff_category", "text", required=False, optional=True),
+        Column("description", "text", required=False, optional=True),
+        Column("quantity", "amount"),
+        # text here: empty for hourly call-offs (priced by the hourly rates), a number for add-ons
+        Column("unit_price", "text", required=False, optional=True),
+    ),
+    "avrop per timme och tilläggstjänster att fakturera månadsvis i efterskott",
+)
+# Hours, quantities and prices with at most two decimals (hundredths of an hour, öre): the
+# invoice amount is then an exact product, rounded once to whole kronor.
+CALLOFF_DECIMALS = 2
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00)?)?$")  # xlsx dates read as text
+
+
+def _decimal_problems(
+    numbers: pd.Series, texts: pd.Series, file_name: str, column: str
+) -> list[Problem]:
+    scaled = numbers * 10**CALLOFF_DECIMALS
+    bad = numbers.notna() & ((scaled - scaled.round()).abs() > 1e-6)
+    return [
+        Problem(
+            file_name,
+            f"{texts[row]!r} har fler än {CALLOFF_DECIMALS} decimaler. Avrunda till högst "
+            f"{CALLOFF_DECIMALS} decimaler (hundradels timmar, ören).",
+            row,
+            column,
+        )
+        for row in numbers.index[bad]
+    ]
+
+
+def _calloff_dates(values: pd.Series, year: int, file_name: str) -> tuple[pd.Series, list[Problem]]:
+    iso = values.str.extract(_ISO_DATE, expand=False)
+    dates = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    problems = []
+    for row in values.index[dates.isna()]:
+        problems.append(
+            Problem(
+                file_name,
+                f"{values[row]!r} är inget datum. Skriv datumet som ÅÅÅÅ-MM-DD, "
+                f"t.ex. {year}-03-14.",
+                row,
+                "date",
+            )
+        )
+    for row in values.index[dates.notna() & (dates.dt.year != year)]:
+        problems.append(
+            Problem(
+                file_name,
+                f"datumet {iso[row]} ligger utanför prislisteåret {year}. Ett avrop faktureras "
+                "med det års timpriser då det gjordes: flytta raden till det årets calloffs.csv.",
+                row,
+                "date",
+            )
+        )
+    return dates, problems
+
+
+def _calloff_problems(
+    table: pd.DataFrame, model: PriceModelInput, file_name: str
+) -> tuple[pd.Series, list[Problem]]:
+    """Cross-checks of calloffs.csv against the model; returns the parsed unit prices too."""
+    customers_file = Path(model.files.get("customers", "customers.csv")).name
+    problems = unknown_problems(
+        table, "customer_id", model.customers["customer_id"], file_name, "kunden", customers_file
+    )
+    problems += unknown_problems(
+        table,
+        "service_area",
+        model.service_areas["service_area"],
+        file_name,
+        "tjänsteområdet",
+        "model.yml (service_areas)",
+    )
+    kinds = table["kind"]
+    for row, value in kinds[(kinds != "") & ~kinds.isin(CALLOFF_KINDS)].items():
+        hint = difflib.get_close_matches(value, CALLOFF_KINDS, n=1, cutoff=0.6)
+        fix = (
+            f"Menade du {hint[0]!r}?"
+            if hint
+            else "Bastjänster faktureras från prislistan och ska inte stå här."
+        )
+        problems.append(
+            Problem(
+                file_name,
+                f"avropstypen {value!r} finns inte. Giltiga typer: "
+                f"{', '.join(CALLOFF_KINDS)} (timavrop = per timme, tillaggstjanst = "
+                f"tilläggstjänst). {fix}",
+                row,
+                "kind",
+            )
+        )
+    hourly, addon = kinds == "timavrop", kinds == "tillaggstjanst"
+    categories = list(model.cost_standards.index)
+    category = table["staff_category"]
+    for row in table.index[hourly & (category == "")]:
+        problems.append(
+            Problem(
+                file_name,
+                "personalkategorin saknas för ett timavrop. Ange den, t.ex. "
+                f"{categories[0]!r}: timpriset beror på den.",
+                row,
+                "staff_category",
+            )
+        )
+    problems += unknown_problems(
+        table,
+        "staff_category",
+        categories,
+        file_name,
+        "personalkategorin",
+        "model.yml (cost_standards)",
+    )
+    for row in table.index[addon & (table["description"] == "")]:
+        problems.append(
+            Problem(
+                file_name,
+                "beskrivningen saknas för en tilläggstjänst. Skriv vad som levererats – den "
+                "står på fakturan.",
+                row,
+                "description",
+            )
+        )
+    texts = table["unit_price"]
+    prices = parse_numbers(texts)
+    for row in table.index[hourly & (texts != "")]:
+        problems.append(
+            Problem(
+                file_name,
+                "timavrop prissätts med årets timpris för personalkategorin. Lämna unit_price "
+                "tom (eller ange raden som tillaggstjanst med eget pris).",
+                row,
+                "unit_price",
+            )
+        )
+    for row in table.index[addon & (texts == "")]:
+        problems.append(
+            Problem(
+                file_name,
+                "priset saknas för en tilläggstjänst. Ange styckpriset i kronor, t.ex. 1500.",
+                row,
+                "unit_price",
+            )
+        )
+    for row in table.index[(texts != "") & prices.isna()]:
+        problems.append(
+            Problem(
+                file_name,
+                f"{texts[row]!r} är inte ett tal. Skriv priset i kronor, t.ex. 1500 eller 1250,50.",
+                row,
+                "unit_price",
+            )
+        )
+    for row in table.index[prices < 0]:
+        problems.append(
+            Problem(
+                file_name,
+                f"{texts[row]!r} är negativt. Priset måste vara 0 eller större; en kreditering "
+                "görs i ekonomisystemet, inte här.",
+                row,
+                "unit_price",
+            )
+        )
+    quantity = table["quantity"]
+    for row in table.index[quantity == 0]:
+        problems.append(
+            Problem(
+                file_name,
+                "antalet är 0: raden ger ingen fakturarad. Ange antalet timmar eller enheter, "
+                "eller ta bort raden.",
+                row,
+                "quantity",
+            )
+        )
+    problems += _decimal_problems(quantity, table["quantity_text"], file_name, "quantity")
+    problems += _decimal_problems(prices, texts, file_name, "unit_price")
+    return prices, problems
+
+
+def load_calloffs(model: PriceModelInput) -> pd.DataFrame | None:
+    """The optional ``calloffs.csv`` (or .xlsx) of the data folder, validated against the model.
+
+    Returns None when the folder has none, else one row per call-off: customer_id, date
+    (datetime64), kind (timavrop | tillaggstjanst), service_area, staff_category, description,
+    quantity (hours for timavrop) and unit_price (NaN for timavrop: the hourly rate applies).
+    Raises InputError listing every problem.
+    """
+    path, problem = find_table_file(model.data_dir, CALLOFFS)
+    if problem:
+        raise InputError([problem])
+    if path is None:
+        return None
+    raw = read_raw_table(path)
+    typed, problems = validate_table(raw, CALLOFFS_SCHEMA, path.name)
+    if typed is None:
+        raise InputError(problems)
+    # The quantity's own text, for the decimal message: validate_table keeps only the number.
+    typed["quantity_text"] = raw["quantity"]
+    dates, found = _calloff_dates(typed["date"], model.price_list_year, path.name)
+    problems += found
+    prices, found = _calloff_problems(typed, model, path.name)
+    problems += found
+    if problems:
+        raise InputError(sorted(problems, key=lambda p: (p.row or 0, p.column or "")))
+    typed["date"] = dates
+    typed["unit_price"] = prices.astype(float)
+    return _clean(typed[CALLOFFS_SCHEMA.column_names])
