@@ -924,10 +924,11 @@ def _calloff_problems(
     )
     kinds = table["kind"]
     for row, value in kinds[(kinds != "") & ~kinds.isin(CALLOFF_KINDS)].items():
-        hint = difflib.get_close_matches(value, CALLOFF_KINDS, n=1, cutoff=0.6)
+        # "bastjanst" is a kind of invoice line, but never a call-off: say so, not a near miss
+        hint = difflib.get_close_matches(value, ("bastjanst", *CALLOFF_KINDS), n=1, cutoff=0.6)
         fix = (
             f"Menade du {hint[0]!r}?"
-            if hint
+            if hint and hint[0] != "bastjanst"
             else "Bastjänster faktureras från prislistan och ska inte stå här."
         )
         problems.append(
