@@ -198,6 +198,26 @@ def test_example_data_calloffs(model_2023):
     assert plan.iloc[-1]["invoice_month"] == pd.Timestamp("2024-01-01")  # December's arrears
 
 
+def test_year_plan_shows_every_invoice_month(model_2023):
+    model, result = model_2023
+    lines = invoices.invoice_lines(model, result, load_calloffs(model))
+    plan = invoices.monthly_plan(lines, model.price_list_year)
+    assert len(plan) == 13  # January to January: December's call-offs are invoiced then
+    august = plan[plan["invoice_month"] == pd.Timestamp("2023-08-01")].iloc[0]
+    assert august["invoices"] == 0 and august["total"] == 0  # no call-offs in July
+    assert plan["total"].sum() == lines["amount"].sum()
+    assert plan["invoices"].sum() == invoices.invoice_count(lines).sum()
+    texts = invoices.plan_texts(lines)
+    assert texts["invoice_total"] == str(plan["invoices"].sum())
+    assert "timavrop och tilläggstjänster" in texts["arrears_text"]
+
+
+def test_plan_text_without_calloffs(mini_model):
+    model, result = mini_model
+    texts = invoices.plan_texts(invoices.invoice_lines(model, result))
+    assert "inga avrop" in texts["arrears_text"]
+
+
 def test_monthly_plan_counts_base_and_arrears_invoices_separately(mini: Path):
     (mini / "model.yml").write_text(
         (mini / "model.yml").read_text(encoding="utf-8") + "billing: {month: 3}\n",

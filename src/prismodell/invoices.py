@@ -214,11 +214,13 @@ def invoice_count(lines: pd.DataFrame) -> pd.Series:
     return invoices.groupby("date").size()
 
 
-def monthly_plan(lines: pd.DataFrame) -> pd.DataFrame:
+def monthly_plan(lines: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     """The year's invoicing per invoice month: invoices and amount per kind.
 
     Columns: invoice_month (first day, datetime64), invoices, bastjanst, timavrop,
-    tillaggstjanst, total; sorted by month. Months without invoices are left out.
+    tillaggstjanst, total; sorted by month. Given the price-list ``year``, every month from
+    January of the year to January after it (December's arrears) is shown, with 0 when no
+    invoice goes out; else only the months with invoices.
     """
     months = lines["invoice_date"].dt.to_period("M").dt.to_timestamp()
     amounts = (
@@ -233,6 +235,10 @@ def monthly_plan(lines: pd.DataFrame) -> pd.DataFrame:
     counts.index = counts.index.to_period("M").to_timestamp()
     amounts.insert(0, "invoices", counts.groupby(level=0).sum().astype("int64"))
     amounts["total"] = amounts[list(KINDS)].sum(axis=1)
+    if year is not None:
+        every = pd.date_range(f"{year}-01-01", f"{year + 1}-01-01", freq="MS")
+        amounts = amounts.reindex(every.union(amounts.index), fill_value=0)
+    amounts.index.name = "invoice_month"
     return amounts.reset_index().rename_axis(columns=None)
 
 
@@ -241,13 +247,43 @@ def month_label(day: pd.Timestamp | dt.date) -> str:
     return f"{MONTHS_SV[day.month - 1]} {day.year}"
 
 
-def monthly_plan_table(lines: pd.DataFrame) -> pd.DataFrame:
+def monthly_plan_table(lines: pd.DataFrame, year: int | None = None) -> pd.DataFrame:
     """:func:`monthly_plan` for display: Swedish month names and a total row."""
     from .report_tables import with_total
 
-    plan = monthly_plan(lines)
+    plan = monthly_plan(lines, year)
     plan["invoice_month"] = plan["invoice_month"].map(month_label)
     return with_total(plan, "invoice_month", ["invoices", *KINDS, "total"])
+
+
+PLAN_FORMATS = {"invoices": "number", **{k: "kr" for k in KINDS}, "total": "kr"}
+PLAN_HEADERS = {
+    "invoice_month": "Fakturamånad",
+    "invoices": "Antal fakturor",
+    **KIND_LABELS,
+    "total": "Totalt",
+}
+
+
+def plan_texts(lines: pd.DataFrame) -> dict[str, str]:
+    """The numbers the billing chapter's prose cites, as Swedish text."""
+    arrears = lines[lines["kind"] != "bastjanst"]
+    if arrears.empty:
+        arrears_text = (
+            "Datamappen har inga avrop (ingen calloffs.csv), så underlaget har bara bastjänsterna."
+        )
+    else:
+        arrears_text = (
+            f"Av det är {style.format_kr(arrears['amount'].sum())} timavrop och "
+            f"tilläggstjänster, på {style.format_number(len(arrears))} fakturarader under "
+            f"{style.format_number(arrears['period'].nunique())} månader, som faktureras i "
+            "efterskott."
+        )
+    return {
+        "invoice_total": style.format_number(int(invoice_count(lines).sum())),
+        "invoiced_amount": style.format_kr(lines["amount"].sum()),
+        "arrears_text": arrears_text,
+    }
 
 
 # --------------------------------------------------------------------------- writing
@@ -316,7 +352,7 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
         {"name": "Summa", **{c: int(summary[c].sum()) for c in [*KINDS, "total"]}},
     )
 
-    plan = monthly_plan(lines)
+    plan = monthly_plan(lines, year)
     plan["month"] = plan["invoice_month"].map(month_label)
     _sheet(
         book,

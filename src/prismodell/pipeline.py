@@ -31,7 +31,7 @@ import pandas as pd
 import yaml
 
 from .calculation import PriceModelResult, calculate
-from .inputs import InputError, PriceModelInput, load_input
+from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .trends import find_years, years_fingerprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -92,7 +92,7 @@ CHAPTERS = (
     Chapter("trender.ipynb", ("meta", "years"), condition=lambda d: bool(find_years(d))),
     Chapter("styrmodell.ipynb", ("meta", "narrative")),
     Chapter("restlista.ipynb", ("meta", "narrative")),
-    Chapter("ovrigt.ipynb", ("meta", "narrative", "costs", "charges")),
+    Chapter("ovrigt.ipynb", ("meta", "narrative", "costs", "charges", "calloffs")),
 )
 APPENDIX_CAPTION = "Bilagor"
 REPRODUCIBILITY_PAGE = "reproducerbarhet"
@@ -185,6 +185,7 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
         json.dumps(m.settings.get("billing"), default=str).encode(),
     ),
     "keys": lambda m, r, d: _join(_frame_bytes(m.keys), _frame_bytes(r.unit_prices)),
+    "calloffs": lambda m, r, d: _frame_bytes(load_calloffs(m)),
     "charged": lambda m, r, d: " ".join(sorted(set(r.price_list["customer_id"]))).encode(),
     "charges": lambda m, r, d: _join(_frame_bytes(r.price_list), _frame_bytes(r.allocation)),
     "comparison": lambda m, r, d: _join(
@@ -564,6 +565,7 @@ def build_book(
     with _step(report, "Läser och kontrollerar indata", show):
         model = load_input(data_dir)
         load_narrative(data_dir, model)
+        load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
         result = calculate(model)
         if scenarios:
             from .scenarios import load_scenarios
