@@ -458,3 +458,19 @@ def test_build_stops_on_a_bad_calloffs_file(mini: Path, tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "calloffs.csv, rad 2, kolumn 'date'" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_large_kinds_are_summarised_in_the_workbook(mini_calloffs: Path, tmp_path, monkeypatch):
+    monkeypatch.setattr(invoices, "DETAIL_LIMIT", 3)  # timavrop has 3 lines, bastjänster 7
+    out = tmp_path / "out"
+    assert run_cli("invoices", mini_calloffs, "--out", out) == 0
+    book = load_workbook(out / "fakturaunderlag.xlsx")
+    base = book["Bastjänster"]
+    assert "Sammanfattad per kund och fakturamånad: 7 fakturarader" in base["A3"].value
+    header = [c.value for c in base[4]]
+    assert header == ["Kund-id", "Kund", "Fakturareferens", "Faktureras januari 2023", "Totalt"]
+    lines, _, result = lines_for(mini_calloffs)
+    assert [c.value for c in base[base.max_row]][-1] == result.total_full_cost
+    assert book["Timavrop"].max_row == 4 + 3 + 1  # still line by line, with its total
+    csv = pd.read_csv(out / "invoice_lines.csv")
+    assert len(csv) == len(lines)  # the CSV keeps every line

@@ -973,7 +973,9 @@ def _calloff_problems(
             )
         )
     texts = table["unit_price"]
-    prices = parse_numbers(texts)
+    given = texts != ""
+    prices = pd.Series(np.nan, index=texts.index)
+    prices[given] = parse_numbers(texts[given])  # most rows (timavrop) have no price
     for row in table.index[hourly & (texts != "")]:
         problems.append(
             Problem(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from openpyxl import Workbook
 
 from . import style
 from .billing import MONTHS_SV, base_invoice_date, first_working_day
@@ -25,6 +26,7 @@ from .calculation import PriceModelResult, hourly_rates
 from .export import write_csv
 from .inputs import CALLOFF_DECIMALS, PriceModelInput
 from .report_tables import staff_category_label
+from .workbook import Col, _sheet  # the price list's house-style sheet
 
 KINDS = ("bastjanst", "timavrop", "tillaggstjanst")
 KIND_LABELS = {
@@ -47,6 +49,10 @@ REFERENCE = "reference"
 LINES_FILE = "invoice_lines.csv"
 WORKBOOK_FILE = "fakturaunderlag.xlsx"
 _SCALE = 10**CALLOFF_DECIMALS  # quantities in hundredths, prices in öre
+# Above this many lines of one kind, the workbook shows that kind per customer and invoice
+# month instead of line by line (openpyxl needs minutes for a few hundred thousand styled
+# rows); invoice_lines.csv always has every line.
+DETAIL_LIMIT = 20_000
 
 
 def round_line_amount(quantity_hundredths: np.ndarray, price_ore: np.ndarray) -> np.ndarray:
@@ -144,7 +150,7 @@ def calloff_lines(model: PriceModelInput, calloffs: pd.DataFrame | None) -> pd.D
         {
             "customer_id": lines["customer_id"],
             "invoice_date": lines["month"].map(dates).astype("datetime64[ns]"),
-            "period": lines["month"].map(lambda m: f"{year}-{m:02d}"),
+            "period": lines["month"].map({m: f"{year}-{m:02d}" for m in range(1, 13)}),
             "kind": lines["kind"],
             "service_area": lines["service_area"],
             "description": lines["description"],
@@ -315,10 +321,6 @@ def _csv_frame(lines: pd.DataFrame) -> pd.DataFrame:
 def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path) -> list[Path]:
     """Write ``invoice_lines.csv`` and ``fakturaunderlag.xlsx`` into ``stage`` (a staging
     folder that the caller moves into place); return the files written."""
-    from openpyxl import Workbook
-
-    from .workbook import Col, _sheet
-
     stage = Path(stage)
     write_csv(_csv_frame(lines), stage / LINES_FILE)
 
@@ -376,6 +378,9 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
         rows = lines[lines["kind"] == kind].copy()
         if rows.empty:
             continue
+        if len(rows) > DETAIL_LIMIT:
+            _kind_summary_sheet(book, model, rows, kind, subtitle, reference)
+            continue
         rows["name"] = rows["customer_id"].map(names)
         rows["area"] = rows["service_area"].map(areas)
         rows["invoice_date"] = rows["invoice_date"].dt.date
@@ -401,3 +406,55 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
         )
     book.save(stage / WORKBOOK_FILE)
     return [stage / LINES_FILE, stage / WORKBOOK_FILE]
+
+
+def _kind_summary_sheet(
+    book: Workbook,
+    model: PriceModelInput,
+    rows: pd.DataFrame,
+    kind: str,
+    subtitle: str,
+    reference: list[Col],
+) -> None:
+    """One kind's lines as customers × invoice months (amounts), for a workbook too large to
+    list them line by line."""
+    rows = rows.assign(month=rows["invoice_date"].dt.to_period("M").dt.to_timestamp())
+    wide = rows.pivot_table(
+        index="customer_id", columns="month", values="amount", aggfunc="sum", fill_value=0
+    ).astype("int64")
+    months = list(wide.columns)
+    wide.columns = [m.strftime("%Y-%m") for m in months]
+    wide["total"] = wide.sum(axis=1)
+    wide = wide.reset_index()
+    customers = model.customers.set_index("customer_id")
+    wide["name"] = wide["customer_id"].map(customers["name"])
+    if reference:
+        wide[REFERENCE] = wide["customer_id"].map(customers[REFERENCE])
+    month_cols = [
+        Col(f"Faktureras {month_label(m)}", m.strftime("%Y-%m"), style.XLSX_KRONOR, 16)
+        for m in months
+    ]
+    count = style.plain_spaces(style.format_number(len(rows)))
+    _sheet(
+        book,
+        KIND_LABELS[kind],
+        f"{KIND_LABELS[kind]} {model.price_list_year} per kund och fakturamånad (kr)",
+        subtitle,
+        [
+            Col("Kund-id", "customer_id", width=26),
+            Col("Kund", "name", width=36),
+            *reference,
+            *month_cols,
+            Col("Totalt", "total", style.XLSX_KRONOR, 17),
+        ],
+        wide,
+        {
+            "name": "Summa",
+            **{c.field: int(wide[c.field].sum()) for c in [*month_cols]},
+            "total": int(wide["total"].sum()),
+        },
+        note=(
+            f"Sammanfattad per kund och fakturamånad: {count} fakturarader är för många att "
+            "lista i Excel. Alla rader finns i invoice_lines.csv."
+        ),
+    )
