@@ -153,7 +153,8 @@ def cmd_invoices(args: argparse.Namespace) -> int:
     for kind in KINDS:
         rows = lines[lines["kind"] == kind]
         amount = style.plain_spaces(style.format_kr(rows["amount"].sum()))
-        print(f"  {KIND_LABELS[kind]:<18}{len(rows):>8} rader{amount:>20}")
+        noun = "rad" if len(rows) == 1 else "rader"
+        print(f"  {KIND_LABELS[kind]:<18}{len(rows):>8} {noun:<6}{amount:>18}")
     if calloffs is None:
         print("  (ingen calloffs.csv: bara bastjänsterna)")
     print(f"Skrev {len(written)} filer till {args.out}:")
