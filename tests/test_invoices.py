@@ -474,3 +474,63 @@ def test_large_kinds_are_summarised_in_the_workbook(mini_calloffs: Path, tmp_pat
     assert book["Timavrop"].max_row == 4 + 3 + 1  # still line by line, with its total
     csv = pd.read_csv(out / "invoice_lines.csv")
     assert len(csv) == len(lines)  # the CSV keeps every line
+
+
+# --------------------------------------------------------------------------- invoice dates
+
+WEEKDAY_HOLIDAYS = {  # from the calendar, by hand: weekdays off in Sweden
+    2024: [
+        "01-01",
+        "03-29",
+        "04-01",
+        "05-01",
+        "05-09",
+        "06-06",
+        "06-21",
+        "12-24",
+        "12-25",
+        "12-26",
+        "12-31",
+    ],  # 6 January is a Saturday
+    2025: [
+        "01-01",
+        "01-06",
+        "04-18",
+        "04-21",
+        "05-01",
+        "05-29",
+        "06-06",
+        "06-20",
+        "12-24",
+        "12-25",
+        "12-26",
+        "12-31",
+    ],
+}
+
+
+@pytest.mark.parametrize("year", sorted(WEEKDAY_HOLIDAYS))
+def test_weekday_holidays_match_the_calendar(year: int):
+    from prismodell.billing import swedish_non_working_days
+
+    got = sorted(d for d in swedish_non_working_days(year) if d.weekday() < 5)
+    assert [d.strftime("%m-%d") for d in got] == WEEKDAY_HOLIDAYS[year]
+
+
+def test_arrears_invoice_dates_2023():
+    dates = invoices.arrears_invoice_dates(2023)
+    expected = [
+        "2023-02-01",
+        "2023-03-01",
+        "2023-04-03",
+        "2023-05-02",
+        "2023-06-01",
+        "2023-07-03",
+        "2023-08-01",
+        "2023-09-01",
+        "2023-10-02",
+        "2023-11-01",
+        "2023-12-01",
+        "2024-01-02",
+    ]  # 1 April a Saturday, 1 May and 1 January holidays
+    assert [dates[m].strftime("%Y-%m-%d") for m in range(1, 13)] == expected
