@@ -21,7 +21,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from . import style
-from .billing import MONTHS_SV, base_invoice_date, first_working_day
+from .billing import MONTHS_SV, arrears_schedule, base_invoice_date
 from .calculation import PriceModelResult, hourly_rates
 from .export import write_csv
 from .inputs import CALLOFF_DECIMALS, PriceModelInput
@@ -105,12 +105,8 @@ def base_lines(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame
 
 def arrears_invoice_dates(year: int) -> dict[int, pd.Timestamp]:
     """Month of the year → invoice date in arrears (first working day of the month after)."""
-    return {
-        month: pd.Timestamp(
-            first_working_day(year + 1, 1) if month == 12 else first_working_day(year, month + 1)
-        )
-        for month in range(1, 13)
-    }
+    dates = arrears_schedule(year)["invoice_date"]  # one row per month, January first
+    return {month: pd.Timestamp(day) for month, day in enumerate(dates, start=1)}
 
 
 def calloff_lines(model: PriceModelInput, calloffs: pd.DataFrame | None) -> pd.DataFrame:
