@@ -6,6 +6,11 @@ A synthetic folder (bench_calculate's, 10 keys in 5 service areas) with a callof
 hourly call-offs and add-on services spread over the year. Reported: reading and validating
 calloffs.csv, building the invoice lines, writing invoice_lines.csv and fakturaunderlag.xlsx,
 and the whole `prismodell invoices` command in a fresh process.
+
+Measured 2026-11-30 on the shared 2-core machine (load average 11–12, so wall times are about
+4–5× inflated), 10 000 customers, 200 000 call-offs → 241 541 invoice lines, medians of 3:
+reading and validating 2.8 s, invoice lines 1.6 s, writing CSV + xlsx 30.6 s, whole command
+31.8 s. CPU time of the whole command ≈ 11.6 s (writing ≈ 8.8 s of it: openpyxl; the CSV 1.6 s).
 """
 
 from __future__ import annotations
