@@ -134,6 +134,14 @@ def dedicated_costs(model: PriceModelInput) -> pd.DataFrame:
     return table.iloc[order][DEDICATED_COLUMNS].reset_index(drop=True)
 
 
+def dedicated_charges(dedicated: pd.DataFrame | None, area: str) -> pd.Series:
+    """Σ d_j per customer_id in ``area`` (rule 6's second term); empty without services."""
+    if dedicated is None or dedicated.empty:
+        return pd.Series(dtype=float)
+    rows = dedicated[dedicated["service_area"] == area]
+    return rows.groupby("customer_id")["amount"].sum()
+
+
 def key_pools(full_cost_table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
     """Rule 5: pool_k = K_s · w_k, K_s = C_s − Σ d_j (C_s for a table without ``keyed_cost``).
 

@@ -361,11 +361,33 @@ OTHERS = "Övriga"
 FLOW_LEVEL_TITLES = ("Kostnadsslag", "Tjänsteområde", "Nyckel", "Kund")
 
 
+def _with_dedicated(
+    unit_prices: pd.DataFrame, allocation: pd.DataFrame, dedicated: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dedicated services (rule 5) as extra middle nodes: a "pool" per service, all of it
+    flowing to its one customer, so the flow keeps every krona of the full cost."""
+    if dedicated is None or dedicated.empty:
+        return unit_prices, allocation
+    services = dedicated.rename(columns={"service_id": "key_id"})
+    pools = services.rename(columns={"amount": "pool"})[["service_area", "key_id", "pool"]]
+    return (
+        pd.concat([unit_prices[["service_area", "key_id", "pool"]], pools], ignore_index=True),
+        pd.concat(
+            [
+                allocation[["customer_id", "service_area", "key_id", "amount"]],
+                services[["customer_id", "service_area", "key_id", "amount"]],
+            ],
+            ignore_index=True,
+        ),
+    )
+
+
 def kronor_flow_links(
     full_cost: pd.DataFrame,
     unit_prices: pd.DataFrame,
     allocation: pd.DataFrame,
     top_n: int = 8,
+    dedicated: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The kronor of the model as links between four levels of nodes, for the flow figure.
 
@@ -373,8 +395,10 @@ def kronor_flow_links(
     key (the key pool); 2 → 3: key → customer (the exact allocated amount), the customers outside
     the ``top_n`` largest grouped as ``OTHERS``. Columns: level (of the source), source, target,
     area (the service area the kronor belong to), amount. Zero links are left out; each level's
-    links sum to the total exact full cost.
+    links sum to the total exact full cost. ``dedicated`` (``PriceModelResult.dedicated_services``)
+    adds each dedicated service as a node beside the keys, flowing to its customer.
     """
+    unit_prices, allocation = _with_dedicated(unit_prices, allocation, dedicated)
     links = []
     for component in COST_COMPONENTS:
         for area, amount in zip(full_cost["service_area"], full_cost[component], strict=True):
@@ -435,6 +459,7 @@ def kronor_flow_figure(
     customer_labels: Mapping[str, str] | None = None,
     top_n: int = 8,
     title: str = "Så flyttar kronorna: från kostnad till kund",
+    dedicated: pd.DataFrame | None = None,
 ) -> Figure:
     """An alluvial figure of how the kronor move: cost components → service areas → keys →
     customers (the ``top_n`` largest, the rest as "Övriga").
@@ -446,7 +471,11 @@ def kronor_flow_figure(
     area_labels = dict(area_labels or {})
     key_labels = dict(key_labels or {})
     customer_labels = dict(customer_labels or {})
-    links = kronor_flow_links(full_cost, unit_prices, allocation, top_n)
+    links = kronor_flow_links(full_cost, unit_prices, allocation, top_n, dedicated)
+    unit_prices, allocation = _with_dedicated(unit_prices, allocation, dedicated)
+    if dedicated is not None and not dedicated.empty:
+        names = dedicated["name"].where(dedicated["name"] != "", dedicated["service_id"])
+        key_labels.update(zip(dedicated["service_id"], names, strict=True))
     areas = list(full_cost["service_area"])
     customer_totals = (
         links[links["level"] == 2].groupby("target")["amount"].sum().sort_values(ascending=False)

@@ -897,30 +897,40 @@ def dedicated_problems(
         problems.append(
             Problem(
                 file_name,
-                "0 årsarbetare. En särskild tjänst måste ha fler än 0 årsarbetare; "
-                "ta bort raden om tjänsten inte längre finns.",
+                "0 årsarbetare är inte tillåtet: en särskild tjänst måste ha fler än 0 "
+                "årsarbetare. Rätta värdet, eller ta bort raden om tjänsten inte längre finns.",
                 row,
                 "fte",
             )
         )
     if staffing is None:
         return problems
+    for area, category, total, available, rows in dedicated_over_staffing(dedicated, staffing):
+        problems.append(
+            Problem(
+                file_name,
+                f"de särskilda tjänsterna i {area!r} har {total:g} årsarbetare "
+                f"{category} (rad {', '.join(str(r) for r in rows)}), men {staffing_file} har "
+                f"bara {available:g}. Deras årsarbetare ingår i bemanningen och läggs inte till: "
+                f"minska fte här eller öka bemanningen i {staffing_file}.",
+                int(rows[-1]),
+                "fte",
+            )
+        )
+    return problems
+
+
+def dedicated_over_staffing(
+    dedicated: pd.DataFrame, staffing: pd.DataFrame
+) -> list[tuple[str, str, float, float, list]]:
+    """(service_area, staff_category, dedicated FTE, staffed FTE, index labels of the
+    dedicated rows) for each pair whose dedicated services need more FTEs than it has."""
     staffed = staffing.groupby(["service_area", "staff_category"])["fte"].sum()
     wanted = dedicated[dedicated["fte"] > 0].groupby(["service_area", "staff_category"], sort=False)
+    found = []
     for (area, category), group in wanted:
         available = float(staffed.get((area, category), 0.0))
         total = float(group["fte"].sum())
         if total > available + WEIGHT_TOLERANCE:
-            rows = ", ".join(str(r) for r in group.index)
-            problems.append(
-                Problem(
-                    file_name,
-                    f"de särskilda tjänsterna i {area!r} har {total:g} årsarbetare "
-                    f"{category} (rad {rows}), men {staffing_file} har bara {available:g}. "
-                    "Deras årsarbetare ingår i bemanningen och läggs inte till: minska fte här "
-                    f"eller öka bemanningen i {staffing_file}.",
-                    int(group.index[-1]),
-                    "fte",
-                )
-            )
-    return problems
+            found.append((area, category, total, available, list(group.index)))
+    return found
