@@ -307,7 +307,7 @@ def area_allocation_table(
     headers = {
         "name": "Kund",
         **{k: names[k] for k in keys},
-        **{c: "Särskilda tjänster" for c in extra},
+        **{c: DEDICATED_LABEL for c in extra},
         "exact_amount": "Exakt belopp",
         "charge": "Pris enligt prislistan",
         "share": "Andel",
@@ -322,11 +322,15 @@ def area_allocation_table(
     return table.drop(columns="customer_id"), headers, formats
 
 
+DEDICATED_LABEL = "Särskilda tjänster"
+
+
 def area_allocation_by_key(
     model: PriceModelInput, result: PriceModelResult, service_area: str
 ) -> pd.DataFrame:
     """Wide table for the allocation figure: index customer name, one column per key name
-    (keys with a positive pool only), values the exact kronor from that key."""
+    (keys with a positive pool only), values the exact kronor from that key; a last column
+    "Särskilda tjänster" when the area has dedicated services (rule 5)."""
     rows = result.allocation[result.allocation["service_area"] == service_area]
     pools = result.unit_prices[result.unit_prices["service_area"] == service_area]
     keys = list(pools.loc[pools["pool"] > 0, "key_id"])
@@ -336,8 +340,12 @@ def area_allocation_by_key(
         .reindex(columns=keys)
         .fillna(0.0)
     )
-    wide.index = wide.index.map(customer_names(model))
     wide.columns = [key_names(model)[k] for k in wide.columns]
+    own = dedicated_charges(result.dedicated_services, service_area)
+    if not own.empty:
+        wide = wide.reindex(wide.index.union(own.index), fill_value=0.0)
+        wide[DEDICATED_LABEL] = own.reindex(wide.index, fill_value=0.0)
+    wide.index = wide.index.map(customer_names(model))
     wide.index.name = None
     return wide
 
