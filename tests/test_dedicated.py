@@ -332,3 +332,18 @@ def test_customer_page_and_workbook(year_2023, tmp_path: Path):
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
     assert len(rows) == 5 and rows[-1][0] == "Summa"
     assert rows[-1][-1] == pytest.approx(result.dedicated_services["amount"].sum())
+
+
+def test_area_chapter_reruns_when_a_dedicated_service_changes(with_services: Path, model):
+    from prismodell.pipeline import area_fingerprint
+
+    before = calculate(model)
+    edit(with_services / "dedicated_services.csv", "Särskild avtalshantering", "Nytt namn")
+    renamed = load_input(with_services)
+    after = calculate(renamed)
+    assert area_fingerprint(model, before, "hyresadministration") != area_fingerprint(
+        renamed, after, "hyresadministration"
+    )
+    assert area_fingerprint(model, before, "leverantorsreskontra") == area_fingerprint(
+        renamed, after, "leverantorsreskontra"
+    )
