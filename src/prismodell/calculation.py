@@ -18,7 +18,6 @@ from .inputs import INTERNAL_OVERHEAD, PriceModelInput
 # decide a tie that exact arithmetic would give to the smaller customer_id (rule 7).
 _PRECISION = 6
 
-_CHARGE = ["customer_id", "service_area", "amount"]
 _DEDICATED_DTYPES = {"fte": float, "amount": float}
 
 FULL_COST_COLUMNS = [
@@ -229,15 +228,25 @@ def price_list(
     which gives that customer a row even without volume. Columns: customer_id, service_area,
     amount; sorted by customer_id, service_area.
     """
-    if dedicated is not None and not dedicated.empty:
-        allocation = pd.concat([allocation[_CHARGE], dedicated[_CHARGE]], ignore_index=True)
     areas = full_cost_table["service_area"].to_numpy()
     area = pd.Categorical(allocation["service_area"], categories=areas).codes
     customers = pd.Categorical(allocation["customer_id"])
+    weights = allocation["amount"].to_numpy(dtype=float)
+    codes = customers.codes
+    if dedicated is not None and not dedicated.empty:
+        # The few dedicated rows join the codes, not the (large) allocation frame.
+        ids = customers.categories.union(pd.Index(dedicated["customer_id"].unique())).sort_values()
+        if len(ids) > len(customers.categories):
+            customers = pd.Categorical(allocation["customer_id"], categories=ids)
+            codes = customers.codes
+        extra = pd.Categorical(dedicated["service_area"], categories=areas).codes
+        area = np.concatenate([area, extra])
+        codes = np.concatenate([codes, pd.Categorical(dedicated["customer_id"], ids).codes])
+        weights = np.concatenate([weights, dedicated["amount"].to_numpy(dtype=float)])
     n = len(customers.categories)
-    cell = area.astype("int64") * n + customers.codes
+    cell = area.astype("int64") * n + codes
     size = len(areas) * n
-    exact = np.bincount(cell, weights=allocation["amount"].to_numpy(dtype=float), minlength=size)
+    exact = np.bincount(cell, weights=weights, minlength=size)
     charged = np.flatnonzero(np.bincount(cell, minlength=size))
     group, customer = charged // n, charged % n
     amounts = _largest_remainder(
