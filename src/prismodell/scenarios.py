@@ -692,20 +692,6 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
                 style.format_number(change.fte, 1),
             )
         )
-    if scenario.dedicated_services:
-        services = model.dedicated_services.set_index("service_id")
-        for change in scenario.dedicated_services:
-            service = services.loc[change.service_id]
-            label = service["name"] or change.service_id
-            rows.append(
-                (
-                    "Särskild tjänst",
-                    f"{areas[service['service_area']]}: {label} "
-                    f"({customers[service['customer_id']]}), årsarbetare",
-                    style.format_number(service["fte"], 2),
-                    style.format_number(change.fte, 2),
-                )
-            )
     volumes = model.volumes
     for change in scenario.volume_changes:
         hit = volumes["key_id"] == change.key_id
@@ -721,6 +707,20 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
                 f"{_quantity(base * change.factor)} (×{style.NBSP}{_factor(change.factor)})",
             )
         )
+    if scenario.dedicated_services:
+        services = model.dedicated_services.set_index("service_id")
+        for change in scenario.dedicated_services:
+            service = services.loc[change.service_id]
+            label = service["name"] or change.service_id
+            rows.append(
+                (
+                    "Särskild tjänst",
+                    f"{areas[service['service_area']]}: {label} "
+                    f"({customers[service['customer_id']]}), årsarbetare",
+                    style.format_number(service["fte"], 2),
+                    style.format_number(change.fte, 2),
+                )
+            )
     return pd.DataFrame(rows, columns=list(CHANGE_HEADERS))
 
 
