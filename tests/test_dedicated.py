@@ -347,3 +347,21 @@ def test_area_chapter_reruns_when_a_dedicated_service_changes(with_services: Pat
     assert area_fingerprint(model, before, "leverantorsreskontra") == area_fingerprint(
         renamed, after, "leverantorsreskontra"
     )
+
+
+def test_sensitivity_and_behaviour_keep_the_dedicated_cost_fixed(model):
+    from prismodell import behaviour, sensitivity
+
+    result = calculate(model)
+    area = "leverantorsreskontra"
+    cost = sensitivity.exact_full_cost(result, area)
+    table = sensitivity.sensitivity_table(model, result, area)
+    sums = table.groupby(["key_id", "delta"])["charge"].sum()
+    assert sums.to_numpy() == pytest.approx(cost, rel=1e-12)  # keys and dedicated: all of C_s
+    b01 = table[table["customer_id"] == "B01"]
+    # B01's own service (773 333.33) is in every charge and never moves with a weight
+    assert (b01["charge"] > 773_333.33).all()
+    key = behaviour.example_key(model, result, area)
+    effects = behaviour.behaviour_example(model, result, area, key)
+    assert effects["base"].sum() == pytest.approx(cost, rel=1e-12)
+    assert effects["short_run"].sum() == pytest.approx(cost, rel=1e-12)

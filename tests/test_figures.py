@@ -104,7 +104,7 @@ def test_kronor_flow_links_keep_every_krona(model_2023):
     assert len(customers) == 6 and figures.OTHERS in customers
     assert (links["amount"] > 0).all()
     # Utbildningsförvaltningen's dedicated services flow to it alone, beside the keys.
-    dedicated = links[links["source"].isin(result.dedicated_services["service_id"])]
+    dedicated = links[links["source"] == f"{figures.DEDICATED_NODE}:avgiftshantering"]
     assert set(dedicated["target"]) == {"utbildningsforvaltningen"}
     assert dedicated["amount"].sum() == pytest.approx(result.dedicated_services["amount"].sum())
 

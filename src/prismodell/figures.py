@@ -361,22 +361,30 @@ OTHERS = "Övriga"
 FLOW_LEVEL_TITLES = ("Kostnadsslag", "Tjänsteområde", "Nyckel", "Kund")
 
 
+DEDICATED_NODE = "Särskilda tjänster"
+
+
 def _with_dedicated(
     unit_prices: pd.DataFrame, allocation: pd.DataFrame, dedicated: pd.DataFrame | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Dedicated services (rule 5) as extra middle nodes: a "pool" per service, all of it
-    flowing to its one customer, so the flow keeps every krona of the full cost."""
+    """Dedicated services (rule 5) as one extra middle node per service area, beside its keys,
+    flowing to the customers that bear them, so the flow keeps every krona of the full cost."""
     if dedicated is None or dedicated.empty:
         return unit_prices, allocation
-    services = dedicated.rename(columns={"service_id": "key_id"})
-    pools = services.rename(columns={"amount": "pool"})[["service_area", "key_id", "pool"]]
+    services = dedicated.assign(key_id=DEDICATED_NODE + ":" + dedicated["service_area"])
+    by = ["service_area", "key_id", "customer_id"]
+    charges = services.groupby(by, as_index=False, sort=False)["amount"].sum()
+    pools = charges.groupby(["service_area", "key_id"], as_index=False, sort=False)["amount"].sum()
     return (
-        pd.concat([unit_prices[["service_area", "key_id", "pool"]], pools], ignore_index=True),
         pd.concat(
             [
-                allocation[["customer_id", "service_area", "key_id", "amount"]],
-                services[["customer_id", "service_area", "key_id", "amount"]],
+                unit_prices[["service_area", "key_id", "pool"]],
+                pools.rename(columns={"amount": "pool"}),
             ],
+            ignore_index=True,
+        ),
+        pd.concat(
+            [allocation[["customer_id", "service_area", "key_id", "amount"]], charges],
             ignore_index=True,
         ),
     )
@@ -396,7 +404,8 @@ def kronor_flow_links(
     the ``top_n`` largest grouped as ``OTHERS``. Columns: level (of the source), source, target,
     area (the service area the kronor belong to), amount. Zero links are left out; each level's
     links sum to the total exact full cost. ``dedicated`` (``PriceModelResult.dedicated_services``)
-    adds each dedicated service as a node beside the keys, flowing to its customer.
+    adds the dedicated services of each area as one node beside its keys, flowing to their
+    customers.
     """
     unit_prices, allocation = _with_dedicated(unit_prices, allocation, dedicated)
     links = []
@@ -473,9 +482,8 @@ def kronor_flow_figure(
     customer_labels = dict(customer_labels or {})
     links = kronor_flow_links(full_cost, unit_prices, allocation, top_n, dedicated)
     unit_prices, allocation = _with_dedicated(unit_prices, allocation, dedicated)
-    if dedicated is not None and not dedicated.empty:
-        names = dedicated["name"].where(dedicated["name"] != "", dedicated["service_id"])
-        key_labels.update(zip(dedicated["service_id"], names, strict=True))
+    nodes = unit_prices["key_id"]
+    key_labels.update({k: DEDICATED_NODE for k in nodes[nodes.str.startswith(DEDICATED_NODE)]})
     areas = list(full_cost["service_area"])
     customer_totals = (
         links[links["level"] == 2].groupby("target")["amount"].sum().sort_values(ascending=False)
