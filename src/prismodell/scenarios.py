@@ -429,7 +429,8 @@ class _Parser:
 
     def merged_checks(self, scenario: Scenario) -> None:
         """What must hold after the merge: weights of touched areas sum to 1, every service
-        area keeps FTEs, every weighted key keeps some volume."""
+        area keeps FTEs, dedicated services fit in the staffing, every weighted key keeps some
+        volume."""
         merged = apply_scenario(self.model, scenario)
         keys = merged.keys
         if "weights" in self.sound and scenario.weights:
@@ -470,29 +471,20 @@ class _Parser:
                         f"tjänsteområdet {area!r} har inga årsarbetare efter scenariot. Utan "
                         "årsarbetare kan ingen självkostnad beräknas; ange ett fte större än 0.",
                     )
-        if {
-            "staffing",
-            "dedicated_services",
-        } <= self.sound and merged.dedicated_services is not None:
-            over = dedicated_over_staffing(merged.dedicated_services, merged.staffing)
-            for area, category, total, available, rows in over:
-                services = merged.dedicated_services.loc[rows, "service_id"].tolist()
-                changed = [
-                    s for s in services if s in {c.service_id for c in scenario.dedicated_services}
-                ]
-                path = (
-                    (
-                        "dedicated_services",
-                        self._item_index("dedicated_services", service_id=changed[0]),
-                        "fte",
-                    )
-                    if changed
-                    else (
-                        "staffing",
-                        self._item_index("staffing", service_area=area, staff_category=category),
-                        "fte",
-                    )
-                )
+        dedicated = merged.dedicated_services
+        if {"staffing", "dedicated_services"} <= self.sound and dedicated is not None:
+            changed = {c.service_id for c in scenario.dedicated_services}
+            for area, category, total, available, rows in dedicated_over_staffing(
+                dedicated, merged.staffing
+            ):
+                services = dedicated.loc[rows, "service_id"].tolist()
+                mine = [s for s in services if s in changed]
+                if mine:  # point at the scenario's own service, else at its staffing row
+                    item = self._item_index("dedicated_services", service_id=mine[0])
+                    path = ("dedicated_services", item, "fte")
+                else:
+                    item = self._item_index("staffing", service_area=area, staff_category=category)
+                    path = ("staffing", item, "fte")
                 self.f.add(
                     path,
                     f"de särskilda tjänsterna i {area} ({', '.join(services)}) får {total:g} "
