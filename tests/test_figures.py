@@ -91,7 +91,11 @@ def test_customer_figure_this_year_against_last_and_reuse(mini_model):
 def test_kronor_flow_links_keep_every_krona(model_2023):
     model, result = model_2023
     links = figures.kronor_flow_links(
-        result.full_cost, result.unit_prices, result.allocation, top_n=5
+        result.full_cost,
+        result.unit_prices,
+        result.allocation,
+        top_n=5,
+        dedicated=result.dedicated_services,
     )
     total = result.full_cost["exact_full_cost"].sum()
     for level in range(3):
@@ -99,6 +103,10 @@ def test_kronor_flow_links_keep_every_krona(model_2023):
     customers = set(links.loc[links["level"] == 2, "target"])
     assert len(customers) == 6 and figures.OTHERS in customers
     assert (links["amount"] > 0).all()
+    # Utbildningsförvaltningen's dedicated services flow to it alone, beside the keys.
+    dedicated = links[links["source"] == f"{figures.DEDICATED_NODE}:avgiftshantering"]
+    assert set(dedicated["target"]) == {"utbildningsforvaltningen"}
+    assert dedicated["amount"].sum() == pytest.approx(result.dedicated_services["amount"].sum())
 
 
 def test_kronor_flow_figure_nodes_and_labels(mini_model):

@@ -50,11 +50,16 @@ def test_spec_worked_example(spec_output: Path, name: str):
     assert_frame_equal(actual, expected, check_dtype=True, check_exact=False, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", SPEC_FILES + ["comparison.csv"])
+@pytest.mark.parametrize("name", SPEC_FILES + ["comparison.csv", "dedicated_services.csv"])
 def test_example_data_2023(example_output: Path, name: str):
     expected = read(GOLDEN / "example_2023" / name)
     actual = read(example_output / name)
     assert_frame_equal(actual, expected, check_dtype=True, check_exact=True)
+
+
+def test_spec_example_has_no_dedicated_services_file(spec_output: Path):
+    # The output exists only when the input has dedicated_services (spec, outputs).
+    assert not (spec_output / "dedicated_services.csv").exists()
 
 
 def test_example_price_list_sums_to_full_cost(example_output: Path):

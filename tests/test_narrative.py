@@ -414,7 +414,11 @@ def test_chosen_keys_table_marks_the_remarks(example):
     marked = table.set_index("name").loc["Familjer med maxtaxa", "remark"]
     remarks = views.remarks_markdown(narrative, model)
     assert f"{marked}. **Avgiftshantering – Familjer med maxtaxa:**" in remarks
-    assert table["pool"].sum() == pytest.approx(result.full_cost["exact_full_cost"].sum())
+    # The keys share the full cost less the dedicated services (rule 5).
+    dedicated = result.dedicated_services["amount"].sum()
+    assert table["pool"].sum() + dedicated == pytest.approx(
+        result.full_cost["exact_full_cost"].sum()
+    )
 
 
 def test_changed_services_and_sentences(example):

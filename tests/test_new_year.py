@@ -33,6 +33,7 @@ def test_new_year_creates_the_folder(source: Path, capsys):
     assert sorted(p.name for p in target.iterdir()) == [
         "changed_assignments.csv",
         "customers.csv",
+        "dedicated_services.csv",
         "model.yml",
         "other_costs.csv",
         "previous_charges.csv",
@@ -57,6 +58,11 @@ def test_new_year_creates_the_folder(source: Path, capsys):
     for name in ("staffing", "volumes", "other_costs", "changed_assignments"):
         assert len(pd.read_csv(target / f"{name}.csv")) == 0, name
     assert (target / "customers.csv").read_bytes() == (source / "customers.csv").read_bytes()
+    # dedicated services usually go on: copied, with a reminder to check their FTEs
+    assert (target / "dedicated_services.csv").read_bytes() == (
+        source / "dedicated_services.csv"
+    ).read_bytes()
+    assert "dedicated_services.csv är kopierad" in out
     assert (target / "rapport" / "about.yml").read_bytes() == (
         source / "rapport" / "about.yml"
     ).read_bytes()

@@ -21,7 +21,7 @@ CATEGORIES = {"admin": 600_000.0, "ekonom": 750_000.0, "ledning": 1_000_000.0}
 def models(draw) -> PriceModelInput:
     n_areas = draw(st.integers(1, 3))
     customers = [f"K{i:02d}" for i in range(draw(st.integers(1, 7)))]
-    areas, keys, staffing, volumes = [], [], [], []
+    areas, keys, staffing, volumes, dedicated = [], [], [], [], []
     for a in range(n_areas):
         area = f"omrade{a}"
         areas.append({"service_area": area, "name": area.title(), "description": ""})
@@ -52,13 +52,20 @@ def models(draw) -> PriceModelInput:
         for category in draw(
             st.lists(st.sampled_from(["admin", "ekonom"]), min_size=1, max_size=2, unique=True)
         ):
-            staffing.append(
-                {
-                    "service_area": area,
-                    "staff_category": category,
-                    "fte": draw(st.integers(1, 40)) / 2,
-                }
-            )
+            fte = draw(st.integers(1, 40)) / 2
+            staffing.append({"service_area": area, "staff_category": category, "fte": fte})
+            if draw(st.booleans()):
+                # Rule 5: up to all of the category's FTEs, for any customer (volume or not).
+                dedicated.append(
+                    {
+                        "service_area": area,
+                        "service_id": f"{area}_{category}_sarskild",
+                        "name": "Särskild tjänst",
+                        "customer_id": draw(st.sampled_from(customers)),
+                        "staff_category": category,
+                        "fte": fte * draw(st.integers(1, 4)) / 4,
+                    }
+                )
     staffing.append(
         {
             "service_area": "internt_overhead",
@@ -80,10 +87,14 @@ def models(draw) -> PriceModelInput:
         volumes=pd.DataFrame(volumes, columns=["customer_id", "key_id", "volume"]),
         other_costs=pd.DataFrame(
             {
-                "service_area": [areas[0]["service_area"]],
-                "description": ["extra"],
-                "amount": [float(draw(st.integers(0, 10**6)))],
+                "service_area": [areas[0]["service_area"], "internt_overhead"],
+                "description": ["extra", "overhead"],
+                "amount": [float(draw(st.integers(0, 10**6))), float(draw(st.integers(0, 10**5)))],
             }
+        ),
+        dedicated_services=pd.DataFrame(
+            dedicated,
+            columns=["service_area", "service_id", "name", "customer_id", "staff_category", "fte"],
         ),
     )
 
@@ -103,6 +114,13 @@ def exact_price_list(model: PriceModelInput) -> dict[tuple[str, str], int]:
             if r.service_area == "internt_overhead"
         ),
         Fraction(0),
+    ) + sum(
+        (
+            q(r.amount)
+            for r in model.other_costs.itertuples()
+            if r.service_area == "internt_overhead"
+        ),
+        Fraction(0),
     )
     other = {
         s: sum(
@@ -111,6 +129,9 @@ def exact_price_list(model: PriceModelInput) -> dict[tuple[str, str], int]:
         )
         for s in areas
     }
+    services = model.dedicated_services
+    if services is None:
+        services = pd.DataFrame(columns=["service_area", "customer_id", "staff_category", "fte"])
     prices = {}
     for s in areas:
         direct = (
@@ -123,6 +144,11 @@ def exact_price_list(model: PriceModelInput) -> dict[tuple[str, str], int]:
         cost = direct + pool * fte[s] / sum(fte.values())
         published = floor(cost + Fraction(1, 2))
         exact: dict[str, Fraction] = {}
+        for d in services.itertuples():
+            if d.service_area == s:
+                own = q(d.fte) * (std[d.staff_category] + a) + pool * q(d.fte) / sum(fte.values())
+                exact[d.customer_id] = exact.get(d.customer_id, Fraction(0)) + own
+                cost -= own  # K_s: the key pools get the rest
         for key in model.keys[model.keys["service_area"] == s].itertuples():
             vols = model.volumes[
                 (model.volumes["key_id"] == key.key_id) & (model.volumes["volume"] > 0)
@@ -163,11 +189,31 @@ def test_agrees_with_exact_arithmetic_to_the_krona(model):
 
 @FAST
 @given(models())
-def test_customer_without_volume_pays_nothing(model):
+def test_rows_for_customers_with_volume_or_a_dedicated_service_only(model):
     result = calculate(model)
     used = model.volumes[model.volumes["volume"] > 0].merge(model.keys, on="key_id")
     users = set(zip(used["customer_id"], used["service_area"], strict=True))
+    services = model.dedicated_services
+    users |= set(zip(services["customer_id"], services["service_area"], strict=True))
     assert set(as_dict(result.price_list)) == users
+
+
+@FAST
+@given(models())
+def test_dedicated_services_are_borne_by_their_customer(model):
+    result = calculate(model)
+    costs = result.full_cost.set_index("service_area")
+    dedicated = result.dedicated_services.groupby("service_area")["amount"].sum()
+    pools = result.unit_prices.groupby("service_area")["pool"].sum()
+    for area, row in costs.iterrows():
+        # K_s + Σ d_j = C_s: nothing is lost or counted twice
+        total = pools.get(area, 0.0) + dedicated.get(area, 0.0)
+        assert abs(total - row["exact_full_cost"]) < 1e-6 * max(1.0, row["exact_full_cost"])
+        assert pools.get(area, 0.0) >= 0
+    prices = as_dict(result.price_list)
+    own = result.dedicated_services.groupby(["customer_id", "service_area"])["amount"].sum()
+    for (customer, area), amount in own.items():
+        assert prices[(customer, area)] >= floor(amount - 1e-6)
 
 
 @FAST
@@ -182,6 +228,7 @@ def test_result_does_not_depend_on_row_order(model, random):
             "volumes": shuffled(model.volumes),
             "staffing": shuffled(model.staffing),
             "customers": shuffled(model.customers),
+            "dedicated_services": shuffled(model.dedicated_services),
         }
     )
     before, after = calculate(model), calculate(other)

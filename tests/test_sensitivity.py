@@ -24,9 +24,16 @@ def _with_weights(model, weights: pd.Series):
 
 
 def _direct_charges(model, area: str) -> pd.Series:
-    """Exact charges by a full recalculation: the allocation's amounts summed per customer."""
-    allocation = calculate(model).allocation
-    return allocation[allocation["service_area"] == area].groupby("customer_id")["amount"].sum()
+    """Exact charges by a full recalculation: the allocation's amounts summed per customer,
+    plus the customer's dedicated services in the area (rule 6)."""
+    result = calculate(model)
+    allocation = result.allocation
+    keyed = allocation[allocation["service_area"] == area].groupby("customer_id")["amount"].sum()
+    dedicated = result.dedicated_services
+    if dedicated is None:
+        return keyed
+    own = dedicated[dedicated["service_area"] == area].groupby("customer_id")["amount"].sum()
+    return keyed.add(own, fill_value=0.0)
 
 
 @pytest.mark.parametrize(

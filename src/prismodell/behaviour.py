@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .calculation import PriceModelResult, allocate, key_pools
+from .calculation import PriceModelResult, allocate, dedicated_charges, key_pools
 from .inputs import PriceModelInput
 from .sensitivity import area_keys
 
@@ -115,14 +115,16 @@ def behaviour_effects(
     costs = result.full_cost[result.full_cost["service_area"] == area]
     pools = key_pools(costs, keys)
     original = volumes.assign(volume=before)
-    base = _charges(allocate(pools, original))
-    short = _charges(allocate(pools, volumes))
+    # A dedicated service's cost (rule 5) is part of its customer's charge and never moves.
+    own = dedicated_charges(result.dedicated_services, area)
+    base = _charges(allocate(pools, original)).add(own, fill_value=0.0)
+    short = _charges(allocate(pools, volumes)).add(own, fill_value=0.0)
     total_before = float(before[on_key].sum())
     position = pools.index[pools["key_id"] == key][0]
     unit_price = float(pools.at[position, "pool"]) / total_before
     long_pools = pools.copy()
     long_pools.at[position, "pool"] = pools.at[position, "pool"] - saved * unit_price
-    long = _charges(allocate(long_pools, volumes))
+    long = _charges(allocate(long_pools, volumes)).add(own, fill_value=0.0)
 
     customers = sorted(set(base.index) | set(short.index))
     names = model.customers.set_index("customer_id")["name"]

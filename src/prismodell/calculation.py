@@ -18,6 +18,8 @@ from .inputs import INTERNAL_OVERHEAD, PriceModelInput
 # decide a tie that exact arithmetic would give to the smaller customer_id (rule 7).
 _PRECISION = 6
 
+_DEDICATED_DTYPES = {"fte": float, "amount": float}
+
 FULL_COST_COLUMNS = [
     "service_area",
     "fte",
@@ -82,12 +84,70 @@ def full_cost(model: PriceModelInput) -> pd.DataFrame:
         + table["other_costs"]
     )
     table["full_cost"] = round_half_up(table["exact_full_cost"]).astype("int64")
+    dedicated = dedicated_costs(model)
+    by_area = dedicated.groupby("service_area")["amount"].sum()
+    table["dedicated"] = areas.map(by_area).fillna(0.0).to_numpy(dtype=float)
+    # K_s >= 0 exactly (dedicated FTEs are part of the area's staffing); clip float noise only.
+    table["keyed_cost"] = np.maximum(table["exact_full_cost"] - table["dedicated"], 0.0)
     return table
 
 
+DEDICATED_COLUMNS = [
+    "service_area",
+    "service_id",
+    "name",
+    "customer_id",
+    "staff_category",
+    "fte",
+    "amount",
+]
+
+
+def dedicated_costs(model: PriceModelInput) -> pd.DataFrame:
+    """Rule 5: the full cost d_j of each dedicated service, borne by its customer alone.
+
+    ``d_j = fte_j·(std[c] + a) + P·fte_j / Σ_s FTE_s``: the area's cost per FTE with its share
+    of internal overhead; the area's other costs stay in its key pools. Sorted by service area
+    (model order) and service_id, so every later sum runs in one order. Columns:
+    DEDICATED_COLUMNS; empty when the input has no dedicated services.
+    """
+    services = model.dedicated_services
+    if services is None or services.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=_DEDICATED_DTYPES.get(c, object)) for c in DEDICATED_COLUMNS}
+        )
+    production = model.staffing[model.staffing["service_area"] != INTERNAL_OVERHEAD]
+    pool = internal_overhead_pool(
+        model.staffing,
+        model.cost_standards,
+        model.administration_overhead_per_fte,
+        model.other_costs,
+    )
+    table = services.astype({"fte": float})
+    per_fte = (
+        table["staff_category"].map(model.cost_standards) + model.administration_overhead_per_fte
+    )
+    table["amount"] = table["fte"] * per_fte + pool * table["fte"] / production["fte"].sum()
+    area = pd.Categorical(table["service_area"], categories=model.service_areas["service_area"])
+    order = np.lexsort((table["service_id"].to_numpy(dtype=str), area.codes))
+    return table.iloc[order][DEDICATED_COLUMNS].reset_index(drop=True)
+
+
+def dedicated_charges(dedicated: pd.DataFrame | None, area: str) -> pd.Series:
+    """Σ d_j per customer_id in ``area`` (rule 6's second term); empty without services."""
+    if dedicated is None or dedicated.empty:
+        return pd.Series(dtype=float)
+    rows = dedicated[dedicated["service_area"] == area]
+    return rows.groupby("customer_id")["amount"].sum()
+
+
 def key_pools(full_cost_table: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
-    """Rule 5: pool_k = C_s · w_k. Columns: service_area, key_id, weight, pool."""
-    cost = full_cost_table.set_index("service_area")["exact_full_cost"]
+    """Rule 5: pool_k = K_s · w_k, K_s = C_s − Σ d_j (C_s for a table without ``keyed_cost``).
+
+    Columns: service_area, key_id, weight, pool.
+    """
+    column = "keyed_cost" if "keyed_cost" in full_cost_table else "exact_full_cost"
+    cost = full_cost_table.set_index("service_area")[column]
     pools = keys[["service_area", "key_id", "weight"]].copy()
     pools["pool"] = pools["service_area"].map(cost) * pools["weight"]
     return pools
@@ -157,18 +217,36 @@ def largest_remainder(exact: pd.Series, total: int) -> pd.Series:
     return pd.Series(amounts, index=exact.index)
 
 
-def price_list(allocation: pd.DataFrame, full_cost_table: pd.DataFrame) -> pd.DataFrame:
-    """Rule 7: each customer's yearly charge per service area in whole kronor.
+def price_list(
+    allocation: pd.DataFrame,
+    full_cost_table: pd.DataFrame,
+    dedicated: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rules 6–7: each customer's yearly charge per service area in whole kronor.
 
-    Columns: customer_id, service_area, amount; sorted by customer_id, service_area.
+    ``dedicated`` (from :func:`dedicated_costs`) adds each d_j to its customer's exact charge,
+    which gives that customer a row even without volume. Columns: customer_id, service_area,
+    amount; sorted by customer_id, service_area.
     """
     areas = full_cost_table["service_area"].to_numpy()
     area = pd.Categorical(allocation["service_area"], categories=areas).codes
     customers = pd.Categorical(allocation["customer_id"])
+    weights = allocation["amount"].to_numpy(dtype=float)
+    codes = customers.codes
+    if dedicated is not None and not dedicated.empty:
+        # The few dedicated rows join the codes, not the (large) allocation frame.
+        ids = customers.categories.union(pd.Index(dedicated["customer_id"].unique())).sort_values()
+        if len(ids) > len(customers.categories):
+            customers = pd.Categorical(allocation["customer_id"], categories=ids)
+            codes = customers.codes
+        extra = pd.Categorical(dedicated["service_area"], categories=areas).codes
+        area = np.concatenate([area, extra])
+        codes = np.concatenate([codes, pd.Categorical(dedicated["customer_id"], ids).codes])
+        weights = np.concatenate([weights, dedicated["amount"].to_numpy(dtype=float)])
     n = len(customers.categories)
-    cell = area.astype("int64") * n + customers.codes
+    cell = area.astype("int64") * n + codes
     size = len(areas) * n
-    exact = np.bincount(cell, weights=allocation["amount"].to_numpy(dtype=float), minlength=size)
+    exact = np.bincount(cell, weights=weights, minlength=size)
     charged = np.flatnonzero(np.bincount(cell, minlength=size))
     group, customer = charged // n, charged % n
     amounts = _largest_remainder(
@@ -288,6 +366,8 @@ class PriceModelResult:
     price_list: pd.DataFrame
     hourly_rates: pd.DataFrame
     comparison: Comparison | None
+    # DEDICATED_COLUMNS, one row per dedicated service (rule 5); empty without the input file
+    dedicated_services: pd.DataFrame | None = None
 
     @property
     def total_full_cost(self) -> int:
@@ -299,7 +379,8 @@ def calculate(model: PriceModelInput) -> PriceModelResult:
     costs = full_cost(model)
     pools = key_pools(costs, model.keys)
     allocation = allocate(pools, model.volumes)
-    prices = price_list(allocation, costs)
+    dedicated = dedicated_costs(model)
+    prices = price_list(allocation, costs, dedicated)
     comparison = None
     if model.previous_charges is not None:
         comparison = compare(
@@ -315,4 +396,5 @@ def calculate(model: PriceModelInput) -> PriceModelResult:
         price_list=prices,
         hourly_rates=hourly_rates(model),
         comparison=comparison,
+        dedicated_services=None if model.dedicated_services is None else dedicated,
     )

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import dedicated, style
 from . import report_tables as tables
-from . import style
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
 from .figures import customer_figure
@@ -134,6 +134,14 @@ def customer_page(
         table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
     caption = tables.caption(model, f"Pris per tjänsteområde för {name}")
     lines.append(_raw_html(style.table_html(table, formats, headers, caption, total_row=True)))
+
+    own = dedicated.customer_text(model, result, customer_id)
+    if own:
+        table, headers, formats = dedicated.dedicated_display(
+            model, result, customer_id=customer_id
+        )
+        caption = tables.caption(model, f"Särskilda tjänster för {name}")
+        lines += [own, _raw_html(style.table_html(table, formats, headers, caption, True))]
 
     lines += ["## Volymer och pris per enhet", ""]
     lines += [

@@ -27,6 +27,8 @@ OUTPUT_FILES = (
     "hourly_rates.csv",
 )
 COMPARISON_FILE = "comparison.csv"
+DEDICATED_FILE = "dedicated_services.csv"
+DEDICATED_OUTPUT_COLUMNS = ["service_area", "service_id", "customer_id", "fte", "amount"]
 WORKBOOK_FILE = "prislista.xlsx"
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -78,6 +80,11 @@ def output_tables(result: PriceModelResult) -> dict[str, pd.DataFrame]:
         "unit_prices.csv": unit,
         "hourly_rates.csv": result.hourly_rates,
     }
+    if result.dedicated_services is not None:
+        dedicated = result.dedicated_services[DEDICATED_OUTPUT_COLUMNS].copy()
+        dedicated["fte"] = _integral(dedicated["fte"].round(6))
+        dedicated["amount"] = dedicated["amount"].round(2)
+        tables[DEDICATED_FILE] = dedicated
     if result.comparison is not None:
         comparison = result.comparison.by_customer_area.copy()
         comparison["change"] = comparison["change"].round(6)

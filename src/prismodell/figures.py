@@ -361,11 +361,41 @@ OTHERS = "Övriga"
 FLOW_LEVEL_TITLES = ("Kostnadsslag", "Tjänsteområde", "Nyckel", "Kund")
 
 
+DEDICATED_NODE = "Särskilda tjänster"
+
+
+def _with_dedicated(
+    unit_prices: pd.DataFrame, allocation: pd.DataFrame, dedicated: pd.DataFrame | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dedicated services (rule 5) as one extra middle node per service area, beside its keys,
+    flowing to the customers that bear them, so the flow keeps every krona of the full cost."""
+    if dedicated is None or dedicated.empty:
+        return unit_prices, allocation
+    services = dedicated.assign(key_id=DEDICATED_NODE + ":" + dedicated["service_area"])
+    by = ["service_area", "key_id", "customer_id"]
+    charges = services.groupby(by, as_index=False, sort=False)["amount"].sum()
+    pools = charges.groupby(["service_area", "key_id"], as_index=False, sort=False)["amount"].sum()
+    return (
+        pd.concat(
+            [
+                unit_prices[["service_area", "key_id", "pool"]],
+                pools.rename(columns={"amount": "pool"}),
+            ],
+            ignore_index=True,
+        ),
+        pd.concat(
+            [allocation[["customer_id", "service_area", "key_id", "amount"]], charges],
+            ignore_index=True,
+        ),
+    )
+
+
 def kronor_flow_links(
     full_cost: pd.DataFrame,
     unit_prices: pd.DataFrame,
     allocation: pd.DataFrame,
     top_n: int = 8,
+    dedicated: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The kronor of the model as links between four levels of nodes, for the flow figure.
 
@@ -373,8 +403,11 @@ def kronor_flow_links(
     key (the key pool); 2 → 3: key → customer (the exact allocated amount), the customers outside
     the ``top_n`` largest grouped as ``OTHERS``. Columns: level (of the source), source, target,
     area (the service area the kronor belong to), amount. Zero links are left out; each level's
-    links sum to the total exact full cost.
+    links sum to the total exact full cost. ``dedicated`` (``PriceModelResult.dedicated_services``)
+    adds the dedicated services of each area as one node beside its keys, flowing to their
+    customers.
     """
+    unit_prices, allocation = _with_dedicated(unit_prices, allocation, dedicated)
     links = []
     for component in COST_COMPONENTS:
         for area, amount in zip(full_cost["service_area"], full_cost[component], strict=True):
@@ -435,6 +468,7 @@ def kronor_flow_figure(
     customer_labels: Mapping[str, str] | None = None,
     top_n: int = 8,
     title: str = "Så flyttar kronorna: från kostnad till kund",
+    dedicated: pd.DataFrame | None = None,
 ) -> Figure:
     """An alluvial figure of how the kronor move: cost components → service areas → keys →
     customers (the ``top_n`` largest, the rest as "Övriga").
@@ -446,7 +480,10 @@ def kronor_flow_figure(
     area_labels = dict(area_labels or {})
     key_labels = dict(key_labels or {})
     customer_labels = dict(customer_labels or {})
-    links = kronor_flow_links(full_cost, unit_prices, allocation, top_n)
+    links = kronor_flow_links(full_cost, unit_prices, allocation, top_n, dedicated)
+    unit_prices, allocation = _with_dedicated(unit_prices, allocation, dedicated)
+    nodes = unit_prices["key_id"]
+    key_labels.update({k: DEDICATED_NODE for k in nodes[nodes.str.startswith(DEDICATED_NODE)]})
     areas = list(full_cost["service_area"])
     customer_totals = (
         links[links["level"] == 2].groupby("target")["amount"].sum().sort_values(ascending=False)

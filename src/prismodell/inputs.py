@@ -128,10 +128,28 @@ SCHEMAS: dict[str, TableSchema] = {
             "omorganisationer: andel av en tidigare kunds volymer och debiteringar som flyttas "
             "till en ny kund",
         ),
+        TableSchema(
+            "dedicated_services",
+            (
+                _text("service_area"),
+                _text("service_id"),
+                _text("name", required=False),
+                _text("customer_id"),
+                _text("staff_category"),
+                Column("fte", "amount"),
+            ),
+            "bastjänster som bara en kund använder och bär hela kostnaden för",
+        ),
     )
 }
 REQUIRED_TABLES = ("staffing", "customers", "volumes")
-OPTIONAL_TABLES = ("other_costs", "previous_charges", "changed_assignments", "customer_mapping")
+OPTIONAL_TABLES = (
+    "other_costs",
+    "previous_charges",
+    "changed_assignments",
+    "customer_mapping",
+    "dedicated_services",
+)
 
 
 @dataclass(frozen=True)
@@ -159,6 +177,8 @@ class PriceModelInput:
     files: Mapping[str, Path] = field(default_factory=dict)  # table name -> file read
     # from_customer_id, to_customer_id, share: applied to volumes and previous_charges above
     customer_mapping: pd.DataFrame | None = None
+    # service_area, service_id, name, customer_id, staff_category, fte: rule 5's dedicated services
+    dedicated_services: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- tables
@@ -687,6 +707,7 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
         settings=params["settings"],
         files=files,
         customer_mapping=mapping,
+        dedicated_services=_clean(tables["dedicated_services"]),
     )
 
 
@@ -823,6 +844,18 @@ def _cross_checks(
             name("changed_assignments"),
             "tjänsteområdet",
             "model.yml (service_areas)",
+        )
+    dedicated = tables.get("dedicated_services")
+    if dedicated is not None:
+        problems += dedicated_problems(
+            dedicated,
+            name("dedicated_services"),
+            areas,
+            categories,
+            customer_ids if customers is not None else None,
+            name("customers") if customers is not None else "customers.csv",
+            staffing,
+            name("staffing") if staffing is not None else "staffing.csv",
         )
     if mapping is not None:
         users = [t for t in ("volumes", "previous_charges") if tables.get(t) is not None]
@@ -1058,3 +1091,73 @@ def load_calloffs(model: PriceModelInput) -> pd.DataFrame | None:
     typed["date"] = dates
     typed["unit_price"] = prices.astype(float)
     return _clean(typed[CALLOFFS_SCHEMA.column_names])
+def dedicated_problems(
+    dedicated: pd.DataFrame,
+    file_name: str,
+    areas: list[str],
+    categories: list[str],
+    customer_ids: list[str] | None,
+    customers_file: str,
+    staffing: pd.DataFrame | None,
+    staffing_file: str,
+) -> list[Problem]:
+    """Checks of ``dedicated_services``: known ids, unique service_id, FTEs > 0 that are part
+    of the area's staffing (rule 5: a dedicated FTE is not added to staffing.csv)."""
+    problems = unknown_problems(
+        dedicated, "service_area", areas, file_name, "tjänsteområdet", "model.yml (service_areas)"
+    )
+    if categories:
+        problems += unknown_problems(
+            dedicated,
+            "staff_category",
+            categories,
+            file_name,
+            "personalkategorin",
+            "model.yml (cost_standards)",
+        )
+    if customer_ids is not None:
+        problems += unknown_problems(
+            dedicated, "customer_id", customer_ids, file_name, "kunden", customers_file
+        )
+    problems += duplicate_problems(dedicated, ["service_id"], file_name)
+    for row in dedicated.index[dedicated["fte"] == 0]:
+        problems.append(
+            Problem(
+                file_name,
+                "0 årsarbetare är inte tillåtet: en särskild tjänst måste ha fler än 0 "
+                "årsarbetare. Rätta värdet, eller ta bort raden om tjänsten inte längre finns.",
+                row,
+                "fte",
+            )
+        )
+    if staffing is None:
+        return problems
+    for area, category, total, available, rows in dedicated_over_staffing(dedicated, staffing):
+        problems.append(
+            Problem(
+                file_name,
+                f"de särskilda tjänsterna i {area!r} har {total:g} årsarbetare "
+                f"{category} (rad {', '.join(str(r) for r in rows)}), men {staffing_file} har "
+                f"bara {available:g}. Deras årsarbetare ingår i bemanningen och läggs inte till: "
+                f"minska fte här eller öka bemanningen i {staffing_file}.",
+                int(rows[-1]),
+                "fte",
+            )
+        )
+    return problems
+
+
+def dedicated_over_staffing(
+    dedicated: pd.DataFrame, staffing: pd.DataFrame
+) -> list[tuple[str, str, float, float, list]]:
+    """(service_area, staff_category, dedicated FTE, staffed FTE, index labels of the
+    dedicated rows) for each pair whose dedicated services need more FTEs than it has."""
+    staffed = staffing.groupby(["service_area", "staff_category"])["fte"].sum()
+    wanted = dedicated[dedicated["fte"] > 0].groupby(["service_area", "staff_category"], sort=False)
+    found = []
+    for (area, category), group in wanted:
+        available = float(staffed.get((area, category), 0.0))
+        total = float(group["fte"].sum())
+        if total > available + WEIGHT_TOLERANCE:
+            found.append((area, category, total, available, list(group.index)))
+    return found

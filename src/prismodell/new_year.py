@@ -1,7 +1,8 @@
 """Next year's data folder from this year's: ``prismodell new-year 2025 --from data/2024``.
 
 The new folder gets ``model.yml`` with the year and the volume period moved on (comments
-kept), the narrative folders (``rapport/``, ``scenarios/``) and the customers copied, this
+kept), the narrative folders (``rapport/``, ``scenarios/``), the customers and the dedicated
+services copied, this
 year's computed price list as ``previous_charges.csv``, and header-only tables for what the
 analyst must fill in (staffing, volumes, other costs, changed assignments). A customer mapping
 is not carried over: it belongs to the year of the reorganisation.
@@ -165,6 +166,11 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
         customers = model.files["customers"]
         shutil.copy2(customers, stage / customers.name)
         report.written.append(customers.name)
+        # Dedicated services usually go on from year to year: the analyst checks their FTEs.
+        dedicated = model.files.get("dedicated_services")
+        if dedicated is not None:
+            shutil.copy2(dedicated, stage / dedicated.name)
+            report.written.append(dedicated.name)
         for name in EMPTY_TABLES:
             (stage / f"{name}.csv").write_text(_header_only(name), encoding="utf-8")
             report.written.append(f"{name}.csv")
@@ -188,6 +194,14 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
         "customers.csv: nya, sammanslagna eller delade förvaltningar och bolag. Vid en "
         "omorganisation: lägg till customer_mapping.csv (from_customer_id, to_customer_id, share).",
         "other_costs.csv: övriga direkta kostnader (skanning, licenser, …).",
+        *(
+            [
+                "dedicated_services.csv är kopierad från förra året: kontrollera tjänsterna och "
+                "deras årsarbetare (de ingår i staffing.csv)."
+            ]
+            if "dedicated_services" in model.files
+            else []
+        ),
         "changed_assignments.csv: nya och borttagna bastjänster med kostnadseffekt.",
         "rapport/: texterna för året (i fokus, restlista, ledtider) – se rapport/README.md.",
         f"previous_charges.csv är redan ifylld: prislistan {model.price_list_year} "

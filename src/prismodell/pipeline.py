@@ -151,6 +151,9 @@ def area_fingerprint(model: PriceModelInput, result: PriceModelResult, area: str
         parts.append(
             _frame_bytes(model.previous_charges[model.previous_charges["service_area"] == area])
         )
+    if result.dedicated_services is not None:  # names and FTEs too, not only the kronor
+        dedicated = result.dedicated_services
+        parts.append(_frame_bytes(dedicated[dedicated["service_area"] == area]))
     return _sha256(b"\0".join(parts))
 
 
@@ -187,7 +190,9 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
     "keys": lambda m, r, d: _join(_frame_bytes(m.keys), _frame_bytes(r.unit_prices)),
     "calloffs": lambda m, r, d: _frame_bytes(load_calloffs(m)),
     "charged": lambda m, r, d: " ".join(sorted(set(r.price_list["customer_id"]))).encode(),
-    "charges": lambda m, r, d: _join(_frame_bytes(r.price_list), _frame_bytes(r.allocation)),
+    "charges": lambda m, r, d: _join(
+        _frame_bytes(r.price_list), _frame_bytes(r.allocation), _frame_bytes(r.dedicated_services)
+    ),
     "comparison": lambda m, r, d: _join(
         _frame_bytes(m.previous_charges),
         _frame_bytes(m.changed_assignments),

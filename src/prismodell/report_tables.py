@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import style
-from .calculation import PriceModelResult, internal_overhead_pool
+from .calculation import PriceModelResult, dedicated_charges, internal_overhead_pool
 from .inputs import INTERNAL_OVERHEAD, PriceModelInput
 
 TOTAL_LABEL = "Totalt"
@@ -261,7 +261,8 @@ def area_allocation(
     the exact amount, the price-list charge in whole kronor and its share of the full cost.
 
     Sorted by charge, largest first (ties by name). Columns: customer_id, name, <key ids>,
-    exact_amount, charge, share.
+    [dedicated,] exact_amount, charge, share; ``dedicated`` (the customer's dedicated services,
+    rule 5, included in exact_amount) only when the area has any.
     """
     keys = list(model.keys.loc[model.keys["service_area"] == service_area, "key_id"])
     volumes = (
@@ -270,14 +271,19 @@ def area_allocation(
         .reindex(columns=keys)
     )
     rows = result.allocation[result.allocation["service_area"] == service_area]
-    exact = rows.groupby("customer_id")["amount"].sum()
+    own = dedicated_charges(result.dedicated_services, service_area)
+    exact = rows.groupby("customer_id")["amount"].sum().add(own, fill_value=0.0)
     prices = result.price_list[result.price_list["service_area"] == service_area]
     table = prices[["customer_id", "amount"]].rename(columns={"amount": "charge"})
     table.insert(1, "name", table["customer_id"].map(customer_names(model)))
     for key in keys:
         table[key] = table["customer_id"].map(volumes[key]).fillna(0.0)
     table["exact_amount"] = table["customer_id"].map(exact)
-    table = table[["customer_id", "name", *keys, "exact_amount", "charge"]]
+    extra = []
+    if not own.empty:
+        table["dedicated"] = table["customer_id"].map(own).fillna(0.0)
+        extra = ["dedicated"]
+    table = table[["customer_id", "name", *keys, *extra, "exact_amount", "charge"]]
     total = table["charge"].sum()
     table["share"] = table["charge"] / total if total else 0.0
     table["_sort"] = table["name"].map(sort_key_sv)
@@ -293,19 +299,22 @@ def area_allocation_table(
     keys = [
         c
         for c in table.columns
-        if c not in ("customer_id", "name", "exact_amount", "charge", "share")
+        if c not in ("customer_id", "name", "dedicated", "exact_amount", "charge", "share")
     ]
-    table = with_total(table, "name", [*keys, "exact_amount", "charge", "share"])
+    extra = [c for c in ("dedicated",) if c in table]
+    table = with_total(table, "name", [*keys, *extra, "exact_amount", "charge", "share"])
     names = key_names(model)
     headers = {
         "name": "Kund",
         **{k: names[k] for k in keys},
+        **{c: DEDICATED_LABEL for c in extra},
         "exact_amount": "Exakt belopp",
         "charge": "Pris enligt prislistan",
         "share": "Andel",
     }
     formats = {
         **{k: "number" for k in keys},
+        **{c: "kr2" for c in extra},
         "exact_amount": "kr2",
         "charge": "kr",
         "share": "percent",
@@ -313,11 +322,15 @@ def area_allocation_table(
     return table.drop(columns="customer_id"), headers, formats
 
 
+DEDICATED_LABEL = "Särskilda tjänster"
+
+
 def area_allocation_by_key(
     model: PriceModelInput, result: PriceModelResult, service_area: str
 ) -> pd.DataFrame:
     """Wide table for the allocation figure: index customer name, one column per key name
-    (keys with a positive pool only), values the exact kronor from that key."""
+    (keys with a positive pool only), values the exact kronor from that key; a last column
+    "Särskilda tjänster" when the area has dedicated services (rule 5)."""
     rows = result.allocation[result.allocation["service_area"] == service_area]
     pools = result.unit_prices[result.unit_prices["service_area"] == service_area]
     keys = list(pools.loc[pools["pool"] > 0, "key_id"])
@@ -327,8 +340,12 @@ def area_allocation_by_key(
         .reindex(columns=keys)
         .fillna(0.0)
     )
-    wide.index = wide.index.map(customer_names(model))
     wide.columns = [key_names(model)[k] for k in wide.columns]
+    own = dedicated_charges(result.dedicated_services, service_area)
+    if not own.empty:
+        wide = wide.reindex(wide.index.union(own.index), fill_value=0.0)
+        wide[DEDICATED_LABEL] = own.reindex(wide.index, fill_value=0.0)
+    wide.index = wide.index.map(customer_names(model))
     wide.index.name = None
     return wide
 

@@ -9,7 +9,10 @@ A scenario is a YAML file ``DATA_DIR/scenarios/NAME.yml`` that overrides parts o
     administration_overhead_per_fte: 98000
     staffing: [{service_area: leverantorsreskontra, staff_category: ekonomiadministrator, fte: 30}]
     volume_changes: [{customer_id: sdf_bromma, key_id: antal_krav, factor: 0.8}]
+    dedicated_services: [{service_id: utbf_fritidsklubbar, fte: 0.5}]
 
+``dedicated_services`` sets the FTEs of a dedicated service of ``dedicated_services.csv`` (0: its
+cost goes back to the key pools);
 ``staffing`` replaces the FTE of that (service area, staff category) row or adds the pair;
 ``volume_changes`` multiplies the volumes of one key, for one customer or (``customer_id`` left
 out) for all customers; several factors that hit the same volume multiply. The scenario is
@@ -45,6 +48,7 @@ from .inputs import (
     InputError,
     PriceModelInput,
     Problem,
+    dedicated_over_staffing,
     load_input,
 )
 from .narrative import _MISSING, YamlFields, _hint, read_yaml
@@ -65,7 +69,9 @@ SCENARIO_FIELDS = (
     "administration_overhead_per_fte",
     "staffing",
     "volume_changes",
+    "dedicated_services",
 )
+DEDICATED_FIELDS = ("service_id", "fte")
 STAFFING_FIELDS = ("service_area", "staff_category", "fte")
 VOLUME_CHANGE_FIELDS = ("customer_id", "key_id", "factor")
 _NAME = re.compile(r"^[a-z0-9_]+$")
@@ -91,6 +97,14 @@ class VolumeChange:
 
 
 @dataclass(frozen=True)
+class DedicatedChange:
+    """The FTEs of one dedicated service (rule 5) in the scenario."""
+
+    service_id: str
+    fte: float
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A checked scenario: what it overrides in the base year."""
 
@@ -102,6 +116,7 @@ class Scenario:
     staffing: tuple[StaffingChange, ...] = ()
     volume_changes: tuple[VolumeChange, ...] = ()
     path: Path | None = None
+    dedicated_services: tuple[DedicatedChange, ...] = ()
 
     @property
     def title(self) -> str:
@@ -262,6 +277,7 @@ class _Parser:
             staffing=self._section("staffing", self.staffing),
             volume_changes=self._section("volume_changes", self.volume_changes),
             path=path,
+            dedicated_services=self._section("dedicated_services", self.dedicated_services),
         )
 
     def weights(self) -> dict[str, float]:
@@ -385,9 +401,36 @@ class _Parser:
             changes.append(VolumeChange(key, factor, customer))
         return tuple(changes)
 
+    def dedicated_services(self) -> tuple[DedicatedChange, ...]:
+        base = self.model.dedicated_services
+        known = [] if base is None else base["service_id"].tolist()
+        items = self.f.items(
+            ("dedicated_services",),
+            "särskild tjänst {service_id: ..., fte: ...}",
+            required=False,
+            allowed=DEDICATED_FIELDS,
+        )
+        where = Path(self.model.files.get("dedicated_services", "dedicated_services.csv")).name
+        changes, seen = [], {}
+        for path, _ in items:
+            service = self.f.one_of(path + ("service_id",), known, "den särskilda tjänsten", where)
+            fte = self.number(path + ("fte",))
+            if service not in known or fte is None:
+                continue
+            if service in seen:
+                self.f.add(
+                    path,
+                    f"{service} anges redan i punkt {seen[service]}. Ta bort den ena punkten.",
+                )
+                continue
+            seen[service] = path[-1] + 1
+            changes.append(DedicatedChange(service, fte))
+        return tuple(changes)
+
     def merged_checks(self, scenario: Scenario) -> None:
         """What must hold after the merge: weights of touched areas sum to 1, every service
-        area keeps FTEs, every weighted key keeps some volume."""
+        area keeps FTEs, dedicated services fit in the staffing, every weighted key keeps some
+        volume."""
         merged = apply_scenario(self.model, scenario)
         keys = merged.keys
         if "weights" in self.sound and scenario.weights:
@@ -428,6 +471,27 @@ class _Parser:
                         f"tjänsteområdet {area!r} har inga årsarbetare efter scenariot. Utan "
                         "årsarbetare kan ingen självkostnad beräknas; ange ett fte större än 0.",
                     )
+        dedicated = merged.dedicated_services
+        if {"staffing", "dedicated_services"} <= self.sound and dedicated is not None:
+            changed = {c.service_id for c in scenario.dedicated_services}
+            for area, category, total, available, rows in dedicated_over_staffing(
+                dedicated, merged.staffing
+            ):
+                services = dedicated.loc[rows, "service_id"].tolist()
+                mine = [s for s in services if s in changed]
+                if mine:  # point at the scenario's own service, else at its staffing row
+                    item = self._item_index("dedicated_services", service_id=mine[0])
+                    path = ("dedicated_services", item, "fte")
+                else:
+                    item = self._item_index("staffing", service_area=area, staff_category=category)
+                    path = ("staffing", item, "fte")
+                self.f.add(
+                    path,
+                    f"de särskilda tjänsterna i {area} ({', '.join(services)}) får {total:g} "
+                    f"årsarbetare {category} efter scenariot, men bemanningen har bara "
+                    f"{available:g}. Deras årsarbetare ingår i bemanningen: minska fte för "
+                    "tjänsterna eller öka bemanningen.",
+                )
         if {"weights", "volume_changes"} <= self.sound:
             totals = merged.volumes.groupby("key_id")["volume"].sum()
             for key in keys.itertuples():
@@ -512,6 +576,15 @@ def apply_scenario(model: PriceModelInput, scenario: Scenario) -> PriceModelInpu
             hit &= volumes["customer_id"] == change.customer_id
         volumes.loc[hit, "volume"] = volumes.loc[hit, "volume"] * float(change.factor)
 
+    dedicated = model.dedicated_services
+    if scenario.dedicated_services and dedicated is not None:
+        given = dedicated["service_id"].map(
+            {c.service_id: c.fte for c in scenario.dedicated_services}
+        )
+        dedicated = dedicated.assign(fte=given.fillna(dedicated["fte"]).astype(float))
+        # A service set to 0 FTE no longer exists: its customer keeps no row for it.
+        dedicated = dedicated[dedicated["fte"] > 0].reset_index(drop=True)
+
     files = dict(model.files)
     if scenario.path is not None:
         files["scenario"] = scenario.path
@@ -524,6 +597,7 @@ def apply_scenario(model: PriceModelInput, scenario: Scenario) -> PriceModelInpu
         volumes=volumes,
         settings=settings,
         files=files,
+        dedicated_services=dedicated,
     )
 
 
@@ -625,6 +699,20 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
                 f"{_quantity(base * change.factor)} (×{style.NBSP}{_factor(change.factor)})",
             )
         )
+    if scenario.dedicated_services:
+        services = model.dedicated_services.set_index("service_id")
+        for change in scenario.dedicated_services:
+            service = services.loc[change.service_id]
+            label = service["name"] or change.service_id
+            rows.append(
+                (
+                    "Särskild tjänst",
+                    f"{areas[service['service_area']]}: {label} "
+                    f"({customers[service['customer_id']]}), årsarbetare",
+                    style.format_number(service["fte"], 2),
+                    style.format_number(change.fte, 2),
+                )
+            )
     return pd.DataFrame(rows, columns=list(CHANGE_HEADERS))
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .calculation import PriceModelResult
+from .calculation import PriceModelResult, dedicated_charges
 from .inputs import PriceModelInput
 
 DELTAS = (-20, -10, -5, 5, 10, 20)  # percentage points
@@ -56,20 +56,30 @@ def area_keys(model: PriceModelInput, area: str) -> pd.DataFrame:
 
 
 def exact_full_cost(result: PriceModelResult, area: str) -> float:
-    """The area's exact full cost C_s (before rounding), the sum of its key pools."""
+    """The area's exact full cost C_s (before rounding): its key pools and dedicated services."""
     return float(result.full_cost.set_index("service_area").at[area, "exact_full_cost"])
+
+
+def keyed_cost(result: PriceModelResult, area: str) -> float:
+    """K_s, the part of C_s that the keys share (C_s less the dedicated services, rule 5)."""
+    costs = result.full_cost.set_index("service_area")
+    column = "keyed_cost" if "keyed_cost" in costs else "exact_full_cost"
+    return float(costs.at[area, column])
 
 
 def share_matrix(model: PriceModelInput, result: PriceModelResult, area: str) -> pd.DataFrame:
     """S[k, i] = v_ik / V_k for the area: index key_id (model order), columns customer_id.
 
-    The customers are those with a price-list row for the area (positive volume on some key),
+    The customers are those with a price-list row for the area (volume or a dedicated service),
     in customer_id order. A key without volume has a row of zeros.
     """
     keys = area_keys(model, area)["key_id"]
     rows = result.allocation[result.allocation["service_area"] == area]
     matrix = rows.pivot(index="key_id", columns="customer_id", values="share")
-    matrix = matrix.reindex(index=keys, columns=sorted(matrix.columns)).fillna(0.0)
+    # A customer with only a dedicated service has a price-list row too: a column of zeros.
+    own = dedicated_charges(result.dedicated_services, area)
+    customers = sorted(set(matrix.columns) | set(own.index))
+    matrix = matrix.reindex(index=keys, columns=customers).fillna(0.0)
     matrix.columns.name = "customer_id"
     return matrix
 
@@ -185,16 +195,20 @@ def sensitivity_table(
     movable = movable_keys(shares)
     if movable.sum() < 2:
         return pd.DataFrame(columns=TABLE_COLUMNS)
-    cost = exact_full_cost(result, area)
+    cost = keyed_cost(result, area)
     customers = shares.columns.to_numpy()
-    base = charges_for_weights(weights.to_numpy(), shares, cost)[0]
+    # Dedicated services (rule 5) are part of the charge but do not move with the weights.
+    own = dedicated_charges(result.dedicated_services, area).reindex(customers, fill_value=0.0)
+    own = own.to_numpy(dtype=float)
+    base = charges_for_weights(weights.to_numpy(), shares, cost)[0] + own
     names = model.customers.set_index("customer_id")["name"]
     key_names = dict(zip(keys["key_id"], keys["name"], strict=True))
     n_customers, n_deltas = len(customers), len(deltas)
     parts = []
     for key in weights.index[movable.to_numpy()]:
         scenarios = weight_scenarios(weights, key, deltas, movable)
-        charges = charges_for_weights(scenarios.matrix, shares, cost)  # n_deltas × n_customers
+        # n_deltas × n_customers
+        charges = charges_for_weights(scenarios.matrix, shares, cost) + own[None, :]
         change = charges - base[None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             pct = np.where(base > 0, change / base, np.nan)

@@ -12,7 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from . import style
+from . import dedicated, style
 from .calculation import PriceModelResult
 from .export import neutralise_text
 from .inputs import PriceModelInput
@@ -248,6 +248,8 @@ def write_workbook(
         unit,
     )
 
+    _dedicated_sheet(book, model, result, period)
+
     _sheet(
         book,
         "Timpriser",
@@ -305,4 +307,30 @@ def _comparison_sheet(
             "difference": comparison.new_total - comparison.previous_total,
             "change": comparison.change_including,
         },
+    )
+
+
+def _dedicated_sheet(
+    book: Workbook, model: PriceModelInput, result: PriceModelResult, period: str
+) -> None:
+    """Rule 5's dedicated services, when the input has any: what each customer bears alone."""
+    table = dedicated.dedicated_table(model, result)
+    if table.empty:
+        return
+    _sheet(
+        book,
+        "Särskilda tjänster",
+        f"Särskilda tjänster {model.price_list_year} – bärs helt av en kund (kr)",
+        period + " Kostnaden ingår i kundens pris för tjänsteområdet; nycklarna fördelar resten.",
+        [
+            Col(dedicated.SHEET_HEADERS["area"], "area", width=22),
+            Col(dedicated.SHEET_HEADERS["service_id"], "service_id", width=26),
+            Col(dedicated.SHEET_HEADERS["name"], "name", width=44),
+            Col(dedicated.SHEET_HEADERS["customer"], "customer", width=32),
+            Col(dedicated.SHEET_HEADERS["category"], "category", width=22),
+            Col(dedicated.SHEET_HEADERS["fte"], "fte", style.XLSX_DECIMALS, 12),
+            Col(dedicated.SHEET_HEADERS["amount"], "amount", style.XLSX_KRONOR_DECIMALS, 18),
+        ],
+        table,
+        {"area": "Summa", "fte": float(table["fte"].sum()), "amount": float(table["amount"].sum())},
     )
