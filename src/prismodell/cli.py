@@ -16,6 +16,13 @@ def _print_problems(problems) -> None:
         print(f"  • {problem}", file=sys.stderr)
 
 
+def _print_notices(model) -> None:
+    from .notices import all_notices, notice_lines
+
+    for line in notice_lines(all_notices(model)):
+        print(line, file=sys.stderr)
+
+
 def _same_folder(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
@@ -35,6 +42,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         )
         return EXIT_INPUT
     model = load_input(args.data_dir)
+    _print_notices(model)
     writer, scenario = write_workbook, None
     if args.scenario:
         from functools import partial

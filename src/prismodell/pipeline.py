@@ -424,6 +424,7 @@ REPORTED_PACKAGES = (
 
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
+    from .notices import notices_section
     from .reorganisation import mapping_section
     from .style import table_html
 
@@ -473,6 +474,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
             "och fördelningsnycklar.",
             "",
             *mapping_section(model),
+            *notices_section(model),
             "## Programversioner",
             "",
             "```{raw} html",
@@ -552,6 +554,7 @@ def build_book(
     """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError."""
     from .customer_pages import write_customer_pages
     from .narrative import load_narrative
+    from .notices import all_notices, notice_lines
 
     out = Path(out).resolve()
     if Path(data_dir).resolve() in (out, *out.parents):
@@ -564,6 +567,8 @@ def build_book(
     with _step(report, "Läser och kontrollerar indata", show):
         model = load_input(data_dir)
         load_narrative(data_dir, model)
+        for line in notice_lines(all_notices(model)):
+            show(line)
         result = calculate(model)
         if scenarios:
             from .scenarios import load_scenarios
