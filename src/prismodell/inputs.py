@@ -412,7 +412,7 @@ def close_match(value: str, known: Iterable[str]) -> str | None:
         distance = _edit_distance(value_cf, other)
         shorter = min(len(value_cf), len(other))
         prefix = shorter >= 3 and (other.startswith(value_cf) or value_cf.startswith(other))
-        if distance <= max(1, max(len(value_cf), len(other)) // 4) or prefix:
+        if distance <= max(len(value_cf), len(other)) // 4 or prefix:
             if best_distance is None or distance < best_distance:
                 best, best_distance = candidate, distance
     return best
