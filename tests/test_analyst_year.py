@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from prismodell import report_tables as tables
-from prismodell import trends
+from prismodell import style, trends
 from prismodell.calculation import CUSTOMER_JOINED, CUSTOMER_LEFT, calculate, compare
 from prismodell.inputs import (
     EXCEL_ENCODING_NOTICE,
@@ -20,7 +20,12 @@ from prismodell.inputs import (
     load_input,
     unknown_problems,
 )
-from prismodell.notices import all_notices, notices_section, unchanged_notices
+from prismodell.notices import (
+    all_notices,
+    notices_section,
+    previous_total_notices,
+    unchanged_notices,
+)
 from prismodell.pipeline import reproducibility_page
 
 from .conftest import REPO, run_cli
@@ -356,3 +361,31 @@ def test_analyst_year_end_to_end(year_2025: Path, capsys):
     text = tables.customer_changes_text(model, result)
     assert "Ny kund i år: Klimatförvaltningen." in text and f"{leaver} har lämnat" in text
     assert len(all_notices(model)) >= 2
+
+
+def test_previous_charges_that_disagree_with_last_year_warn(year_2025: Path):
+    model = load_input(year_2025)
+    assert previous_total_notices(model) == []  # new-year wrote last year's price list
+    charges = pd.read_csv(year_2025 / "previous_charges.csv")
+    charges = charges.iloc[1:]  # the analyst deleted a row
+    charges.to_csv(year_2025 / "previous_charges.csv", index=False)
+    [notice] = previous_total_notices(load_input(year_2025))
+    assert str(notice).startswith("previous_charges.csv: summerar till ")
+    assert "men prislistan 2024 beräknad ur 2024/ summerar till 131 324 300 kr" in str(notice)
+
+
+def test_customer_index_keeps_the_previous_total(mini: Path):
+    from prismodell.customer_pages import index_page
+
+    customers = pd.read_csv(mini / "customers.csv")
+    customers[customers["customer_id"] != "B01"].to_csv(mini / "customers.csv", index=False)
+    volumes = pd.read_csv(mini / "volumes.csv")
+    volumes[volumes["customer_id"] != "B01"].to_csv(mini / "volumes.csv", index=False)
+    model = load_input(mini)
+    result = calculate(model)
+    page = index_page(model, result, tables.customer_overview(model, result))
+    assert "B01 (har lämnat)" in page
+    total = tables.leaver_rows(result)
+    assert total["previous"].tolist() == [300000] and total["total"].tolist() == [0]
+    expected = style.format_kr(result.comparison.previous_total)
+    assert expected in page.split('class="total"')[1]

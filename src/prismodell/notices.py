@@ -134,9 +134,43 @@ def _narrative_notices(
     return notices
 
 
+def previous_total_notices(model: PriceModelInput) -> list[Problem]:
+    """A warning when previous_charges.csv does not sum to the price list that the previous
+    year's folder gives: the summary compares with the one, the trend chapter shows the other,
+    and the report would give two figures for last year."""
+    from .calculation import calculate
+    from .inputs import InputError, load_input
+    from .style import format_kr, plain_spaces
+
+    folder = previous_year_folder(model)
+    if folder is None or model.previous_charges is None:
+        return []
+    try:
+        before = load_input(folder)
+    except InputError:
+        return []  # that year's problems are reported by the trend chapter's own checks
+    if before.price_list_year != model.price_list_year - 1:
+        return []
+    charged = float(model.previous_charges["amount"].sum())
+    computed = calculate(before).total_full_cost
+    if round(charged) == computed:
+        return []
+    name = model.files.get("previous_charges", Path("previous_charges.csv")).name
+    return [
+        Problem(
+            name,
+            f"summerar till {plain_spaces(format_kr(charged))}, men prislistan "
+            f"{before.price_list_year} beräknad ur {folder.name}/ summerar till "
+            f"{plain_spaces(format_kr(computed))}. Jämförelsen med föregående år utgår från "
+            f"{name}, kapitlet om utvecklingen över åren från {folder.name}/. Skriv om filen "
+            f"med förra årets price_list.csv, eller rätta {folder.name}/.",
+        )
+    ]
+
+
 def all_notices(model: PriceModelInput) -> list[Problem]:
-    """Every warning of a run: reading the input, then what was not updated."""
-    return [*model.notices, *unchanged_notices(model)]
+    """Every warning of a run: reading the input, then what was not updated or disagrees."""
+    return [*model.notices, *unchanged_notices(model), *previous_total_notices(model)]
 
 
 def notice_lines(notices: Iterable[Problem]) -> list[str]:

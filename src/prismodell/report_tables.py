@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import style
-from .calculation import PriceModelResult, internal_overhead_pool
+from .calculation import CUSTOMER_LEFT, PriceModelResult, internal_overhead_pool
 from .inputs import INTERNAL_OVERHEAD, PriceModelInput
 
 TOTAL_LABEL = "Totalt"
@@ -546,6 +546,21 @@ def customer_overview(model: PriceModelInput, result: PriceModelResult) -> pd.Da
         table["difference"] = table["total"] - table["previous"]
         table["change"] = table["difference"] / table["previous"].where(table["previous"] > 0)
     return sort_by_name(table)
+
+
+def leaver_rows(result: PriceModelResult) -> pd.DataFrame:
+    """The customers that have left, as rows beside :func:`customer_overview` (total 0 kr),
+    so that a table of customers sums to the same previous total as the comparison. The name
+    is the id with the status: a leaver is in no customers.csv."""
+    columns = ["customer_id", "name", "type", "total", "previous", "difference", "change"]
+    if result.comparison is None or not result.comparison.left:
+        return pd.DataFrame(columns=columns)
+    rows = result.comparison.by_customer
+    rows = rows[rows["customer_id"].isin(result.comparison.left)].copy()
+    rows["name"] = rows["customer_id"] + f" ({CUSTOMER_LEFT})"
+    rows["type"] = ""
+    rows["total"] = 0
+    return sort_by_name(rows[columns])
 
 
 def customer_charges(
