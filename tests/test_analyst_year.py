@@ -389,3 +389,18 @@ def test_customer_index_keeps_the_previous_total(mini: Path):
     assert total["previous"].tolist() == [300000] and total["total"].tolist() == [0]
     expected = style.format_kr(result.comparison.previous_total)
     assert expected in page.split('class="total"')[1]
+
+
+def test_walk_through_is_linked_and_its_scenario_example_is_valid(tmp_path: Path):
+    from prismodell.scenarios import SCENARIO_FIELDS, load_scenario
+
+    assert "(docs/arsrutin.md)" in (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "arsrutin.md").read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    assert set(yaml.safe_load(example)) == set(SCENARIO_FIELDS)  # an example of every field
+    folder = tmp_path / "2024"
+    shutil.copytree(DATA / "2024", folder)
+    (folder / "scenarios").mkdir()
+    (folder / "scenarios" / "exempel.yml").write_text(example, encoding="utf-8")
+    scenario = load_scenario(folder, "exempel", load_input(folder))
+    assert scenario.title == "Tyngre vikt på felaktiga fakturor"
