@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prismodell import report_tables as tables
 from prismodell import style, trends
@@ -404,3 +406,35 @@ def test_walk_through_is_linked_and_its_scenario_example_is_valid(tmp_path: Path
     (folder / "scenarios" / "exempel.yml").write_text(example, encoding="utf-8")
     scenario = load_scenario(folder, "exempel", load_input(folder))
     assert scenario.title == "Tyngre vikt på felaktiga fakturor"
+
+
+_IDS = st.sampled_from(["A", "B", "C", "D", "E"])
+_AREAS = st.sampled_from(["x", "y"])
+
+
+def _charges(draw_rows):
+    frame = pd.DataFrame(draw_rows, columns=["customer_id", "service_area", "amount"])
+    return frame.drop_duplicates(["customer_id", "service_area"]).reset_index(drop=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(_IDS, _AREAS, st.integers(0, 10**9)), max_size=10),
+    st.lists(st.tuples(_IDS, _AREAS, st.integers(0, 10**9)), max_size=10),
+    st.sets(_IDS),
+)
+def test_comparison_keeps_totals_and_marks_every_leaver(new_rows, old_rows, customers):
+    prices, previous = _charges(new_rows), _charges(old_rows).astype({"amount": float})
+    prices = prices[prices["customer_id"].isin(customers)]  # only this year's customers charged
+    comparison = compare(prices, previous, None, ["x", "y"], sorted(customers))
+    assert comparison.previous_total == previous["amount"].sum()
+    assert comparison.new_total == prices["amount"].sum()
+    paid_before = previous.groupby("customer_id")["amount"].sum()
+    paid_now = prices.groupby("customer_id")["amount"].sum()
+    assert set(comparison.left) == {
+        c for c, amount in paid_before.items() if amount > 0 and c not in customers
+    }
+    assert set(comparison.joined) == {
+        c for c, amount in paid_now.items() if amount > 0 and paid_before.get(c, 0) == 0
+    }
+    assert not set(comparison.left) & set(comparison.joined)
