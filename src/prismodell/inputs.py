@@ -861,7 +861,7 @@ def _mapping_hints(
     return hints
 
 
-def _left_hint(customer: str, previous_file: str, customers_file: str) -> str:
+def _left_hint(previous_file: str, customers_file: str) -> str:
     return (
         f"Den fanns förra året ({previous_file}). Har den gått upp i en annan kund: lägg till "
         f"customer_mapping.csv (from_customer_id, to_customer_id, share); finns den kvar: lägg "
@@ -955,17 +955,17 @@ def _cross_checks(
     mapping = tables.get("customer_mapping")
     moved = mapped_away(mapping)
 
-    history = earlier_mappings(data_dir, params.get("price_list_year"))
+    # Ids that an earlier year's customer_mapping moved: named as such wherever they appear.
+    merged_hints = _mapping_hints(
+        earlier_mappings(data_dir, params.get("price_list_year")), data_dir
+    )
     previous = tables["previous_charges"]
     last_year = set(previous["customer_id"]) if previous is not None else set()
     if volumes is not None:
         if customers is not None:
             hints = {
-                **{
-                    c: _left_hint(c, name("previous_charges"), name("customers"))
-                    for c in last_year
-                },
-                **_mapping_hints(history, data_dir),
+                **dict.fromkeys(last_year, _left_hint(name("previous_charges"), name("customers"))),
+                **merged_hints,
             }
             problems += unknown_problems(
                 volumes,
@@ -1014,7 +1014,7 @@ def _cross_checks(
         if customers is not None:
             # A customer of last year that is not in customers.csv has left (a notice, not an
             # error), unless an earlier reorganisation moved it: then the mapping is missing.
-            merged = set(_mapping_hints(history, data_dir))
+            merged = set(merged_hints)
             problems += unknown_problems(
                 previous[previous["customer_id"].isin(merged)],
                 "customer_id",
@@ -1022,7 +1022,7 @@ def _cross_checks(
                 name("previous_charges"),
                 "kunden",
                 name("customers"),
-                _mapping_hints(history, data_dir),
+                merged_hints,
             )
             notices += leaver_notices(
                 previous[~previous["customer_id"].isin(merged)],
