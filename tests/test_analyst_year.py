@@ -261,7 +261,9 @@ def test_unchanged_items_warn_once_each(year_2025: Path, capsys):
         "(administration_overhead_per_fte) är oförändrad från 2024 – stämmer det?",
         "model.yml: fördelningsnycklarnas vikter är oförändrade från 2024 – stämmer det?",
     ]
-    assert "'2025 i fokus' (focus) är samma som under '2024 i fokus'" in messages[3]
+    assert "'2025 i fokus' (focus) är samma som under '2024 i fokus' (verksamhetsområdet" in (
+        messages[3]
+    )
     assert messages[4].startswith("rapport/: rapportens texter i about.yml,")
     assert "README.md" not in messages[4]
     assert len(messages) == 5
@@ -294,7 +296,10 @@ def test_updated_items_do_not_warn(year_2025: Path):
     model = load_input(year_2025)
     messages = " ".join(str(n) for n in unchanged_notices(model))
     assert "kostnadsschablonerna" not in messages and "overheaden" not in messages
-    assert "i fokus" not in messages and "assignments.yml" not in messages
+    assert "(verksamhetsområdet" not in messages  # the service areas' focus is still stale
+    [focus] = [n.message for n in unchanged_notices(model) if "i fokus" in n.message]
+    assert "Leverantörsreskontra" in focus and "Hyresadministration" in focus
+    assert "assignments.yml," not in messages  # no longer the same file as last year's
     assert "vikter" in messages  # the weights were not changed
 
 
@@ -438,3 +443,26 @@ def test_comparison_keeps_totals_and_marks_every_leaver(new_rows, old_rows, cust
         c for c, amount in paid_now.items() if amount > 0 and paid_before.get(c, 0) == 0
     }
     assert not set(comparison.left) & set(comparison.joined)
+
+
+def test_stale_focus_is_marked_in_the_chapter(year_2025: Path):
+    from prismodell import narrative_views as views
+    from prismodell.narrative import load_narrative
+    from prismodell.notices import stale_focus_note, unchanged_focus
+
+    model = load_input(year_2025)
+    narrative = load_narrative(year_2025, model)
+    stale = unchanged_focus(model)
+    assert "business_area" in stale
+    note = stale_focus_note(model)
+    assert "samma punkter som under 2024 i fokus" in note
+    text = views.business_area_markdown(narrative, model, note)
+    focus = text.split("**2025 i fokus**", 1)[1].split("**En tillbakablick**", 1)[0]
+    assert note in focus
+    assert note not in views.business_area_markdown(narrative, model)
+
+    assignments = year_2025 / "rapport" / "assignments.yml"
+    raw = yaml.safe_load(assignments.read_text(encoding="utf-8"))
+    raw["business_area"]["focus"] = ["Ny kundstruktur 2025."]
+    assignments.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert "business_area" not in unchanged_focus(load_input(year_2025))

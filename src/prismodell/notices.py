@@ -67,6 +67,32 @@ def _focus(assignments: Any) -> Any:
     }
 
 
+def unchanged_focus(model: PriceModelInput) -> list[str]:
+    """The sections of rapport/assignments.yml (``business_area`` or a service-area id) whose
+    'ÅÅÅÅ i fokus' texts are the previous year's, word for word; the report marks them."""
+    folder = previous_year_folder(model)
+    if folder is None:
+        return []
+    now = _focus(_read_yaml(Path(model.data_dir) / NARRATIVE_DIR / ASSIGNMENTS_FILE)) or {}
+    before = _focus(_read_yaml(folder / NARRATIVE_DIR / ASSIGNMENTS_FILE)) or {}
+    return [section for section, text in now.items() if text and text == before.get(section)]
+
+
+def _section_names(model: PriceModelInput, sections: list[str]) -> list[str]:
+    names = dict(zip(model.service_areas["service_area"], model.service_areas["name"], strict=True))
+    return [
+        "verksamhetsområdet" if s == "business_area" else names.get(s, s) for s in sections
+    ]
+
+
+def stale_focus_note(model: PriceModelInput) -> str:
+    """The line the report shows under an 'ÅÅÅÅ i fokus' list that is last year's."""
+    return (
+        f"*Obs: samma punkter som under {model.price_list_year - 1} i fokus i förra årets "
+        "rapport – texterna är inte uppdaterade.*"
+    )
+
+
 def unchanged_notices(model: PriceModelInput) -> list[Problem]:
     """One warning per item still identical to the previous year's folder: cost standards,
     overhead per FTE, key weights, the focus texts and the other report texts."""
@@ -107,13 +133,14 @@ def _narrative_notices(
     if not here.is_dir() or not there.is_dir():
         return []
     notices = []
-    focus = _focus(_read_yaml(here / ASSIGNMENTS_FILE))
-    if focus and any(focus.values()) and focus == _focus(_read_yaml(there / ASSIGNMENTS_FILE)):
+    stale = unchanged_focus(model)
+    if stale:
         notices.append(
             Problem(
                 f"{NARRATIVE_DIR}/{ASSIGNMENTS_FILE}",
                 f"texterna under '{model.price_list_year} i fokus' (focus) är samma som "
-                f"under '{year} i fokus' – stämmer det?",
+                f"under '{year} i fokus' ({', '.join(_section_names(model, stale))}) – "
+                "stämmer det?",
             )
         )
     same = sorted(

@@ -32,6 +32,7 @@ import yaml
 
 from .calculation import PriceModelResult, calculate
 from .inputs import InputError, PriceModelInput, load_input
+from .notices import unchanged_focus
 from .trends import find_years, years_fingerprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -77,7 +78,7 @@ class Chapter:
 
 CHAPTERS = (
     Chapter("om_rapporten.ipynb", ("meta", "narrative", "costs", "charged", "comparison")),
-    Chapter("uppdrag.ipynb", ("meta", "narrative", "comparison")),
+    Chapter("uppdrag.ipynb", ("meta", "narrative", "comparison", "stale_focus")),
     Chapter("ledtider.ipynb", ("meta", "narrative")),
     Chapter("sjalvkostnad.ipynb", ("meta", "costs", "keys", "charges")),
     Chapter("fordelningsnycklar.ipynb", ("meta", "narrative", "keys")),
@@ -175,6 +176,8 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
         _frame_bytes(m.customers),
     ),
     "narrative": lambda m, r, d: _narrative_bytes(d),
+    # which 'ÅÅÅÅ i fokus' texts are still last year's (that depends on last year's folder)
+    "stale_focus": lambda m, r, d: json.dumps(unchanged_focus(m)).encode(),
     "years": lambda m, r, d: years_fingerprint(d),
     "costs": lambda m, r, d: _join(
         _frame_bytes(r.full_cost),
