@@ -341,7 +341,8 @@ def test_analyst_year_end_to_end(year_2025: Path, capsys):
 
     capsys.readouterr()
     assert run_cli("calculate", folder, "--out", folder.parent / "ut") == 0
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
+    assert "Nya kunder: 1, kunder som har lämnat: 1" in out
     assert f"kunden '{leaver}' finns inte i customers.csv och räknas som en kund som har " in err
     assert "customers.csv: filen är inte UTF-8 och lästes som Windows-1252" in err
     assert "volumes.csv: filen är tom (bara rubrikrad) och används inte" in err

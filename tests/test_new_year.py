@@ -207,3 +207,10 @@ def test_header_year_is_moved_on(source: Path):
     assert "# Price list 2025:" in text and "# Price list 2024" not in text
     assert "merged on 2023-07-01" in text  # a date is history, not the price-list year
     assert yaml.safe_load(text)["price_list_year"] == 2025
+
+
+def test_new_folder_inside_the_source_is_refused(source: Path, capsys):
+    assert run_cli("new-year", 2025, "--from", source, "--out", source / "2025") == 2
+    err = capsys.readouterr().err
+    assert "den nya mappen kan inte ligga i förra årets datamapp" in err
+    assert not (source / "2025").exists()

@@ -83,6 +83,8 @@ def cmd_calculate(args: argparse.Namespace) -> int:
             f"{pct(c.change_excluding)} exklusive, {pct(c.change_including)} inklusive "
             "förändrade uppdrag"
         )
+        if c.joined or c.left:
+            print(f"Nya kunder: {len(c.joined)}, kunder som har lämnat: {len(c.left)}")
     print(f"Skrev {len(written)} filer till {args.out}:")
     for path in written:
         print(f"  {path.name}")

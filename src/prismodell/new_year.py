@@ -191,7 +191,16 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
                 f"{model.price_list_year} i {source}. Ange t.ex. {model.price_list_year + 1}.",
             )
         )
-    if target.exists():
+    if source.resolve() in (target.resolve(), *target.resolve().parents):
+        problems.append(
+            Problem(
+                str(target),
+                f"den nya mappen kan inte ligga i förra årets datamapp {source}: den skulle "
+                "räknas som en del av dess indata. Ange en mapp bredvid, t.ex. "
+                f"{source.parent / str(year)}.",
+            )
+        )
+    elif target.exists():
         problems.append(
             Problem(
                 str(target),
