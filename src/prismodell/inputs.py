@@ -405,16 +405,18 @@ def close_match(value: str, known: Iterable[str]) -> str | None:
     Close means a few letters differ (at most one in four) or one is the start of the other,
     ignoring case: ids that share only a prefix such as ``sdf_`` are not suggested.
     """
+    folded = {str(k).casefold(): str(k) for k in known}
     value_cf = value.casefold()
+    # difflib narrows thousands of ids to a few candidates fast; the rule below decides.
+    candidates = difflib.get_close_matches(value_cf, list(folded), n=5, cutoff=0.6)
     best, best_distance = None, None
-    for candidate in dict.fromkeys(str(k) for k in known):
-        other = candidate.casefold()
+    for other in candidates:
         distance = _edit_distance(value_cf, other)
         shorter = min(len(value_cf), len(other))
         prefix = shorter >= 3 and (other.startswith(value_cf) or value_cf.startswith(other))
         if distance <= max(len(value_cf), len(other)) // 4 or prefix:
             if best_distance is None or distance < best_distance:
-                best, best_distance = candidate, distance
+                best, best_distance = folded[other], distance
     return best
 
 
