@@ -19,7 +19,7 @@ def _print_problems(problems) -> None:
 def _print_notices(model) -> None:
     from .notices import all_notices, notice_lines
 
-    for line in notice_lines(all_notices(model)):
+    for line in notice_lines(all_notices(model, report=False)):
         print(line, file=sys.stderr)
 
 

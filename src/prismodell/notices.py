@@ -195,9 +195,13 @@ def previous_total_notices(model: PriceModelInput) -> list[Problem]:
     ]
 
 
-def all_notices(model: PriceModelInput) -> list[Problem]:
-    """Every warning of a run: reading the input, then what was not updated or disagrees."""
-    return [*model.notices, *unchanged_notices(model), *previous_total_notices(model)]
+def all_notices(model: PriceModelInput, report: bool = True) -> list[Problem]:
+    """Every warning of a run: reading the input, what was not updated and, for the report
+    (``build``), previous charges that disagree with the trend chapter. ``calculate`` leaves
+    that last check out: it calculates the previous year again, and the trend is the
+    report's."""
+    notices = [*model.notices, *unchanged_notices(model)]
+    return notices + previous_total_notices(model) if report else notices
 
 
 def notice_lines(notices: Iterable[Problem]) -> list[str]:
