@@ -147,3 +147,76 @@ def test_model_text_block_style_and_fallback():
     text, kept = new_model_text(missing, 2025, ("2023-07", "2024-06"), "# ny\n")
     assert not kept and "kunde inte behållas" in text
     assert yaml.safe_load(text)["volume_period"] == {"start": "2023-07", "end": "2024-06"}
+
+
+@pytest.mark.parametrize("year", [1999, 2101, -5, 99999])
+def test_years_outside_the_range_are_refused(source: Path, year: int, capsys):
+    assert run_cli("new-year", year, "--from", source) == 2
+    err = capsys.readouterr().err
+    assert f"året {year} går inte att använda. Ange ett prislisteår från 2000 till 2100" in err
+    assert "Traceback" not in err and "[" not in err
+    assert sorted(p.name for p in source.parent.iterdir()) == ["2024"]
+
+
+def test_symlink_out_of_the_data_folder_is_never_followed(source: Path, tmp_path: Path, capsys):
+    secret = tmp_path / "hemligt"
+    secret.mkdir()
+    (secret / "lösenord.txt").write_text("hemlighet")
+    (source / "rapport" / "bilagor").symlink_to(secret)
+    assert run_cli("new-year", 2025, "--from", source) == 2
+    err = capsys.readouterr().err
+    assert f"rapport/bilagor: är en symbolisk länk till {secret}, utanför datamappen" in err
+    assert "[" not in err and "Traceback" not in err
+    assert sorted(p.name for p in source.parent.iterdir()) == ["2024"]
+    # a link inside the data folder is copied as the file it points to
+    (source / "rapport" / "bilagor").unlink()
+    (source / "rapport" / "kopia.md").symlink_to(source / "rapport" / "README.md")
+    assert run_cli("new-year", 2025, "--from", source) == 0
+    copied = source.parent / "2025" / "rapport" / "kopia.md"
+    assert not copied.is_symlink() and copied.read_bytes() == (
+        source / "rapport" / "README.md"
+    ).read_bytes()
+
+
+def test_customers_link_out_of_the_folder_is_refused(source: Path, tmp_path: Path, capsys):
+    outside = tmp_path / "kunder.csv"
+    shutil.move(source / "customers.csv", outside)
+    (source / "customers.csv").symlink_to(outside)
+    assert run_cli("new-year", 2025, "--from", source) == 2
+    assert "customers.csv: är en symbolisk länk till" in capsys.readouterr().err
+
+
+def test_ids_survive_the_round_trip(mini: Path, tmp_path: Path):
+    """Ids that a spreadsheet would take for a formula are written as they are, so the next
+    calculate reads back exactly the ids it knows (no apostrophe added)."""
+    data = tmp_path / "år"
+    shutil.copytree(mini, data / "2023")
+    odd = {"SDF01": "=SDF01", "SDF02": "+46 Farsta", "FF01": "-FF01", "B01": "@bolag"}
+    for name in ("customers.csv", "volumes.csv", "previous_charges.csv"):
+        frame = pd.read_csv(data / "2023" / name, dtype=str, keep_default_na=False)
+        frame["customer_id"] = frame["customer_id"].map(odd)
+        frame.to_csv(data / "2023" / name, index=False)
+    assert run_cli("new-year", 2024, "--from", data / "2023") == 0
+    new = data / "2024"
+    shutil.copy(data / "2023" / "volumes.csv", new / "volumes.csv")
+    shutil.copy(data / "2023" / "staffing.csv", new / "staffing.csv")
+    model = load_input(new)
+    assert set(model.previous_charges["customer_id"]) == set(odd.values())
+    assert model.notices == ()  # no customer looks like it has left
+    result = calculate(model)
+    assert result.comparison.left == () and result.comparison.joined == ()
+
+
+def test_header_year_is_moved_on(source: Path):
+    assert run_cli("new-year", 2025, "--from", source) == 0
+    text = (source.parent / "2025" / "model.yml").read_text(encoding="utf-8")
+    assert "# Price list 2025:" in text and "# Price list 2024" not in text
+    assert "merged on 2023-07-01" in text  # a date is history, not the price-list year
+    assert yaml.safe_load(text)["price_list_year"] == 2025
+
+
+def test_new_folder_inside_the_source_is_refused(source: Path, capsys):
+    assert run_cli("new-year", 2025, "--from", source, "--out", source / "2025") == 2
+    err = capsys.readouterr().err
+    assert "den nya mappen kan inte ligga i förra årets datamapp" in err
+    assert not (source / "2025").exists()

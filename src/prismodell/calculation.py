@@ -296,11 +296,20 @@ class Comparison:
     """Rule 10: new charges against last year's."""
 
     by_customer_area: pd.DataFrame  # customer_id, service_area, previous, new, difference, change
-    by_customer: pd.DataFrame  # customer_id, previous, new, difference, change
+    by_customer: pd.DataFrame  # customer_id, previous, new, difference, change, status
     by_area: pd.DataFrame  # service_area, previous, new, difference, change
     previous_total: float
     new_total: float
     changed_assignments_total: float
+    # Customers charged this year but not last year, and last year's customers that are no
+    # longer in customers.csv (their previous charges stay in previous_total).
+    joined: tuple[str, ...] = ()
+    left: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> pd.Series:
+        """customer_id → ``ny``, ``har lämnat`` or '' (for tables that show customers)."""
+        return self.by_customer.set_index("customer_id")["status"]
 
     @property
     def change_including(self) -> float:
@@ -321,15 +330,37 @@ def _with_change(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+CUSTOMER_JOINED = "ny"
+CUSTOMER_LEFT = "har lämnat"
+
+
+def customer_status(
+    by_customer: pd.DataFrame, customer_ids: list[str] | None = None
+) -> pd.Series:
+    """Per row of ``by_customer``: ``ny`` (charged now, not last year), ``har lämnat`` (charged
+    last year, not now, and not among ``customer_ids``: this year's customers) or ''."""
+    joined = (by_customer["previous"] == 0) & (by_customer["new"] > 0)
+    left = (by_customer["previous"] > 0) & (by_customer["new"] == 0)
+    if customer_ids is not None:
+        left &= ~by_customer["customer_id"].isin(customer_ids)
+    status = pd.Series("", index=by_customer.index, dtype=object)
+    status[joined] = CUSTOMER_JOINED
+    status[left] = CUSTOMER_LEFT
+    return status
+
+
 def compare(
     prices: pd.DataFrame,
     previous: pd.DataFrame,
     changed_assignments: pd.DataFrame | None,
     area_order: list[str] | None = None,
+    customer_ids: list[str] | None = None,
 ) -> Comparison:
     """Rule 10: per customer and service area, per customer, per area and in total.
 
-    ``by_area`` follows ``area_order`` (the model's order); areas not in it come last.
+    ``by_area`` follows ``area_order`` (the model's order); areas not in it come last. A
+    customer of last year that is not among ``customer_ids`` (this year's customers.csv) has
+    left: it stays in the comparison with 0 kr this year, and its charges in the previous total.
     """
     both = (
         prices.rename(columns={"amount": "new"})
@@ -346,13 +377,22 @@ def compare(
     both = _with_change(both.sort_values(["customer_id", "service_area"], ignore_index=True))
     sums = ["previous", "new"]
     by_customer = _with_change(both.groupby("customer_id", as_index=False)[sums].sum())
+    by_customer["status"] = customer_status(by_customer, customer_ids)
     by_area = both.groupby("service_area", sort=False)[sums].sum()
     order = [a for a in area_order or [] if a in by_area.index]
     order += [a for a in by_area.index if a not in order]
     by_area = _with_change(by_area.loc[order].reset_index())
     effect = 0.0 if changed_assignments is None else float(changed_assignments["cost_effect"].sum())
+    status = by_customer.set_index("customer_id")["status"]
     return Comparison(
-        both, by_customer, by_area, float(both["previous"].sum()), float(both["new"].sum()), effect
+        both,
+        by_customer,
+        by_area,
+        float(both["previous"].sum()),
+        float(both["new"].sum()),
+        effect,
+        joined=tuple(status.index[status == CUSTOMER_JOINED]),
+        left=tuple(status.index[status == CUSTOMER_LEFT]),
     )
 
 
@@ -388,6 +428,7 @@ def calculate(model: PriceModelInput) -> PriceModelResult:
             model.previous_charges,
             model.changed_assignments,
             model.service_areas["service_area"].tolist(),
+            model.customers["customer_id"].tolist(),
         )
     return PriceModelResult(
         full_cost=costs,

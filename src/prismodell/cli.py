@@ -17,6 +17,13 @@ def _print_problems(problems) -> None:
         print(f"  • {problem}", file=sys.stderr)
 
 
+def _print_notices(model) -> None:
+    from .notices import all_notices, notice_lines
+
+    for line in notice_lines(all_notices(model, report=False)):
+        print(line, file=sys.stderr)
+
+
 def _same_folder(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
@@ -36,6 +43,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         )
         return EXIT_INPUT
     model = load_input(args.data_dir)
+    _print_notices(model)
     writer, scenario = write_workbook, None
     if args.scenario:
         from functools import partial
@@ -76,6 +84,8 @@ def cmd_calculate(args: argparse.Namespace) -> int:
             f"{pct(c.change_excluding)} exklusive, {pct(c.change_including)} inklusive "
             "förändrade uppdrag"
         )
+        if c.joined or c.left:
+            print(f"Nya kunder: {len(c.joined)}, kunder som har lämnat: {len(c.left)}")
     print(f"Skrev {len(written)} filer till {args.out}:")
     for path in written:
         print(f"  {path.name}")

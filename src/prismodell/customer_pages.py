@@ -76,7 +76,10 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         )
         formats.update({"previous": "kr", "difference": "kr", "change": "change"})
         sums += ["previous", "difference"]
-    table = tables.with_total(overview[columns], "name", sums)
+    rows = overview[columns]
+    if has_previous and result.comparison.left:  # leavers keep the previous total whole
+        rows = pd.concat([rows, tables.leaver_rows(result)[columns]], ignore_index=True)
+    table = tables.with_total(rows, "name", sums)
     if has_previous:
         last = table.index[-1]
         previous = table.at[last, "previous"]

@@ -179,6 +179,9 @@ class PriceModelInput:
     customer_mapping: pd.DataFrame | None = None
     # service_area, service_id, name, customer_id, staff_category, fte: rule 5's dedicated services
     dedicated_services: pd.DataFrame | None = None
+    # Warnings that do not stop the run (a file read as Windows-1252, a customer that has
+    # left, an empty table beside a filled one), worded like problems.
+    notices: tuple[Problem, ...] = ()
 
 
 # --------------------------------------------------------------------------- tables
@@ -196,13 +199,56 @@ def find_table_file(data_dir: Path, name: str) -> tuple[Path | None, Problem | N
     return (candidates[0] if candidates else None), None
 
 
-def read_raw_table(path: Path) -> pd.DataFrame:
-    """All cells as stripped text; index = Excel row number (header = row 1). Raises InputError."""
+def table_file_of_year(
+    data_dir: Path, name: str, notices: list[Problem]
+) -> tuple[Path | None, Problem | None]:
+    """:func:`find_table_file`, except that an empty file (a header row and nothing else, as
+    ``new-year`` writes them) gives way to a filled file of the same table, with a notice."""
+    path, problem = find_table_file(data_dir, name)
+    if problem is None:
+        return path, None
+    both = (data_dir / f"{name}.csv", data_dir / f"{name}.xlsx")
+    filled = [p for p in both if not _is_empty_table(p)]
+    if len(filled) != 1:
+        return None, problem
+    (empty,) = [p for p in both if p not in filled]
+    notices.append(
+        Problem(
+            empty.name,
+            f"filen är tom (bara rubrikrad) och används inte: {filled[0].name} läses. "
+            f"Ta bort {empty.name} när du är klar.",
+        )
+    )
+    return filled[0], None
+
+
+def _is_empty_table(path: Path) -> bool:
+    """True for a file with a header row and no data rows; False if it has rows or is unreadable
+    (then reading it gives the problem)."""
+    try:
+        return read_raw_table(path).empty
+    except InputError:
+        return False
+
+
+def read_raw_table(path: Path, notices: list[Problem] | None = None) -> pd.DataFrame:
+    """All cells as stripped text; index = Excel row number (header = row 1). Raises InputError.
+
+    A semicolon file that is not UTF-8 is read as Windows-1252 (what a Swedish Excel's "CSV
+    (semikolonavgränsad)" is), with a notice in ``notices``.
+    """
     try:
         if path.suffix == ".xlsx":
             frame = pd.read_excel(path, sheet_name=0, dtype=str, na_filter=False)
         else:
-            frame = _read_csv_text(path)
+            try:
+                frame = _read_csv_text(path)
+            except UnicodeDecodeError:
+                if not _semicolon_header(path):
+                    raise
+                frame = _read_csv_text(path, EXCEL_ENCODING)
+                if notices is not None:
+                    notices.append(Problem(path.name, EXCEL_ENCODING_NOTICE))
     except InputError:
         raise
     except UnicodeDecodeError:
@@ -232,8 +278,21 @@ def read_raw_table(path: Path) -> pd.DataFrame:
     return frame[(frame != "").any(axis=1)]
 
 
-def _read_csv_text(path: Path) -> pd.DataFrame:
-    with path.open(encoding="utf-8-sig") as handle:
+EXCEL_ENCODING = "cp1252"
+EXCEL_ENCODING_NOTICE = (
+    'filen är inte UTF-8 och lästes som Windows-1252 (Excels "CSV (semikolonavgränsad)"). '
+    'Kontrollera att å, ä och ö ser rätt ut, eller spara som "CSV UTF-8" för att slippa varningen.'
+)
+
+
+def _semicolon_header(path: Path) -> bool:
+    with path.open("rb") as handle:
+        header = handle.readline()
+    return header.count(b";") > header.count(b",")
+
+
+def _read_csv_text(path: Path, encoding: str = "utf-8-sig") -> pd.DataFrame:
+    with path.open(encoding=encoding) as handle:
         header = handle.readline()
     # A Swedish Excel saves "CSV" with semicolons and decimal commas: accept it as such.
     sep = ";" if header.count(";") > header.count(",") else ","
@@ -243,7 +302,7 @@ def _read_csv_text(path: Path) -> pd.DataFrame:
         dtype=str,
         keep_default_na=False,
         skip_blank_lines=False,
-        encoding="utf-8-sig",
+        encoding=encoding,
     )
 
 
@@ -353,17 +412,88 @@ def duplicate_problems(table: pd.DataFrame, columns: list[str], file_name: str) 
     return problems
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def close_match(value: str, known: Iterable[str]) -> str | None:
+    """The known value ``value`` is most likely a typo of, or None when none is close.
+
+    Close means a few letters differ (at most one in four) or one is the start of the other,
+    ignoring case: ids that share only a prefix such as ``sdf_`` are not suggested.
+    """
+    folded = {str(k).casefold(): str(k) for k in known}
+    value_cf = value.casefold()
+    # difflib narrows thousands of ids to a few candidates fast; the rule below decides.
+    candidates = difflib.get_close_matches(value_cf, list(folded), n=5, cutoff=0.6)
+    best, best_distance = None, None
+    for other in candidates:
+        distance = _edit_distance(value_cf, other)
+        shorter = min(len(value_cf), len(other))
+        prefix = shorter >= 3 and (other.startswith(value_cf) or value_cf.startswith(other))
+        if distance <= max(len(value_cf), len(other)) // 4 or prefix:
+            if best_distance is None or distance < best_distance:
+                best, best_distance = folded[other], distance
+    return best
+
+
+def rows_text(rows: list[int], shown: int = 5) -> str:
+    """[3, 7, 9] → 'rad 3, 7 och 9'; long lists end with 'och N rader till'."""
+    numbers = [str(r) for r in rows]
+    if len(numbers) > shown:
+        return f"rad {', '.join(numbers[:shown])} och {len(numbers) - shown} rader till"
+    if len(numbers) == 1:
+        return f"rad {numbers[0]}"
+    return f"rad {', '.join(numbers[:-1])} och {numbers[-1]}"
+
+
+LISTED_VALUES = 10  # more valid values than this are not listed in a message, but named by file
+
+
 def unknown_problems(
-    table: pd.DataFrame, column: str, known: Iterable[str], file_name: str, what: str, where: str
+    table: pd.DataFrame,
+    column: str,
+    known: Iterable[str],
+    file_name: str,
+    what: str,
+    where: str,
+    hints: Mapping[str, str] | None = None,
 ) -> list[Problem]:
-    known = list(known)
+    """One problem per unknown value (not per row), at its first row, naming the other rows.
+
+    ``hints`` replaces the suggestion for particular values (e.g. an id a reorganisation moved).
+    """
+    known = list(dict.fromkeys(known))
     values = table[column]
+    unknown = values[(values != "") & ~values.isin(known)]
     problems = []
-    for row, value in values[(values != "") & ~values.isin(known)].items():
-        hint = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-        fix = f"Menade du {hint[0]!r}?" if hint else f"Giltiga värden: {', '.join(known)}."
+    for value, rows in unknown.groupby(unknown, sort=False).groups.items():
+        rows = list(rows)
+        hint = (hints or {}).get(value)
+        if hint is None:
+            close = close_match(value, known)
+            if close is not None:
+                hint = f"Menade du {close!r}?"
+            elif not known:
+                hint = f"{where} har inga värden."
+            elif len(known) <= LISTED_VALUES:
+                hint = f"Giltiga värden: {', '.join(known)}."
+            else:
+                hint = f"Se {where} för de {len(known)} giltiga värdena."
+        also = f" Samma värde finns även på {rows_text(rows[1:])}." if len(rows) > 1 else ""
         problems.append(
-            Problem(file_name, f"{what} {value!r} finns inte i {where}. {fix}", row, column)
+            Problem(
+                file_name, f"{what} {value!r} finns inte i {where}. {hint}{also}", rows[0], column
+            )
         )
     return problems
 
@@ -638,9 +768,10 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
 
     tables: dict[str, pd.DataFrame | None] = {}
     files: dict[str, Path] = {}
+    notices: list[Problem] = []
     for name in REQUIRED_TABLES + OPTIONAL_TABLES:
         schema = SCHEMAS[name]
-        path, problem = find_table_file(data_dir, name)
+        path, problem = table_file_of_year(data_dir, name, notices)
         if problem:
             problems.append(problem)
             tables[name] = None
@@ -659,7 +790,7 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
             continue
         files[name] = path
         try:
-            raw = read_raw_table(path)
+            raw = read_raw_table(path, notices)
         except InputError as exc:
             problems += exc.problems
             tables[name] = None
@@ -667,8 +798,7 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
         tables[name], found = validate_table(raw, schema, path.name)
         problems += found
 
-    if params.get("service_areas") is not None and params.get("keys") is not None:
-        problems += _cross_checks(params, tables, files)
+    problems += _cross_checks(params, tables, files, data_dir, notices)
     if problems:
         raise InputError(problems)
 
@@ -708,6 +838,7 @@ def load_input(data_dir: Path | str) -> PriceModelInput:
         files=files,
         customer_mapping=mapping,
         dedicated_services=_clean(tables["dedicated_services"]),
+        notices=tuple(notices),
     )
 
 
@@ -715,20 +846,103 @@ def _clean(table: pd.DataFrame | None) -> pd.DataFrame | None:
     return None if table is None else table.reset_index(drop=True)
 
 
-def _cross_checks(
-    params: dict, tables: dict[str, pd.DataFrame | None], files: dict[str, Path]
+def earlier_mappings(data_dir: Path, year: Any) -> dict[str, tuple[list[str], Path]]:
+    """Reorganisations of earlier years: old id → (new ids, the customer_mapping file that
+    moved it), from the year folders beside ``data_dir`` (latest year wins). Unreadable files
+    are skipped: they are those years' problems, not this one's."""
+    if isinstance(year, bool) or not isinstance(year, int):
+        return {}
+    found: dict[str, tuple[list[str], Path]] = {}
+    try:
+        folders = sorted(
+            p
+            for p in data_dir.resolve().parent.iterdir()
+            if p.name.isdigit() and len(p.name) == 4 and int(p.name) < year and p.is_dir()
+        )
+    except OSError:
+        return {}
+    for folder in folders:
+        path, problem = find_table_file(folder, "customer_mapping")
+        if path is None or problem is not None:
+            continue
+        try:
+            raw = read_raw_table(path)
+        except InputError:
+            continue
+        if {"from_customer_id", "to_customer_id"} <= set(raw.columns):
+            for old, rows in raw.groupby("from_customer_id", sort=False):
+                found[old] = (list(dict.fromkeys(rows["to_customer_id"])), path)
+    return found
+
+
+def _mapping_hints(
+    history: Mapping[str, tuple[list[str], Path]], data_dir: Path
+) -> dict[str, str]:
+    """old id → the hint that it was moved by an earlier year's customer_mapping."""
+    hints = {}
+    for old, (new, path) in history.items():
+        shown = f"{path.parent.name}/{path.name}"
+        hints[old] = (
+            f"Den slogs ihop eller delades till {' och '.join(repr(n) for n in new)} enligt "
+            f"{shown}. Använd det nya id:t, eller flytta den med en rad i "
+            f"customer_mapping.csv i {data_dir.name}/ (from_customer_id, to_customer_id, share)."
+        )
+    return hints
+
+
+def _left_hint(previous_file: str, customers_file: str) -> str:
+    return (
+        f"Den fanns förra året ({previous_file}). Har den gått upp i en annan kund: lägg till "
+        f"customer_mapping.csv (from_customer_id, to_customer_id, share); finns den kvar: lägg "
+        f"tillbaka den i {customers_file}; har den lämnat: ta bort dess volymer."
+    )
+
+
+def leaver_notices(
+    previous: pd.DataFrame, known: list[str], file_name: str, customers_file: str
 ) -> list[Problem]:
-    """Checks across files: ids that must exist, duplicates, empty service areas and keys."""
+    """One notice per customer of last year that is not in customers.csv: it has left."""
+    ids = previous["customer_id"]
+    gone = ids[(ids != "") & ~ids.isin(known)]
+    notices = []
+    for customer, rows in gone.groupby(gone, sort=False).groups.items():
+        close = close_match(customer, known)
+        hint = f" Menade du {close!r}?" if close else ""
+        notices.append(
+            Problem(
+                file_name,
+                f"kunden {customer!r} finns inte i {customers_file} och räknas som en kund som "
+                f"har lämnat: 0 kr i år, förra årets debitering ingår i jämförelsen.{hint}",
+                rows[0],
+                "customer_id",
+            )
+        )
+    return notices
+
+
+def _cross_checks(
+    params: dict,
+    tables: dict[str, pd.DataFrame | None],
+    files: dict[str, Path],
+    data_dir: Path,
+    notices: list[Problem],
+) -> list[Problem]:
+    """Checks across files: ids that must exist, duplicates, empty service areas and keys.
+
+    Without a usable model.yml (``params`` lacks service areas and keys) the checks between
+    the tables still run, so one run shows every file's problems.
+    """
     problems: list[Problem] = []
-    areas = params["service_areas"]["service_area"].tolist()
-    keys: pd.DataFrame = params["keys"]
+    model_ok = params.get("service_areas") is not None and params.get("keys") is not None
+    areas = params["service_areas"]["service_area"].tolist() if model_ok else None
+    keys: pd.DataFrame | None = params["keys"] if model_ok else None
     categories = params.get("staff_categories") or []
     staffing, customers, volumes = tables["staffing"], tables["customers"], tables["volumes"]
 
     def name(table: str) -> str:
-        return files[table].name
+        return files[table].name if table in files else f"{table}.csv"
 
-    if staffing is not None:
+    if staffing is not None and areas is not None:
         problems += unknown_problems(
             staffing,
             "service_area",
@@ -770,8 +984,18 @@ def _cross_checks(
     mapping = tables.get("customer_mapping")
     moved = mapped_away(mapping)
 
+    # Ids that an earlier year's customer_mapping moved: named as such wherever they appear.
+    merged_hints = _mapping_hints(
+        earlier_mappings(data_dir, params.get("price_list_year")), data_dir
+    )
+    previous = tables["previous_charges"]
+    last_year = set(previous["customer_id"]) if previous is not None else set()
     if volumes is not None:
         if customers is not None:
+            hints = {
+                **dict.fromkeys(last_year, _left_hint(name("previous_charges"), name("customers"))),
+                **merged_hints,
+            }
             problems += unknown_problems(
                 volumes,
                 "customer_id",
@@ -779,18 +1003,20 @@ def _cross_checks(
                 name("volumes"),
                 "kunden",
                 name("customers"),
+                hints,
             )
-        problems += unknown_problems(
-            volumes,
-            "key_id",
-            keys["key_id"],
-            name("volumes"),
-            "nyckeln",
-            "model.yml (service_areas → keys)",
-        )
+        if keys is not None:
+            problems += unknown_problems(
+                volumes,
+                "key_id",
+                keys["key_id"],
+                name("volumes"),
+                "nyckeln",
+                "model.yml (service_areas → keys)",
+            )
         problems += duplicate_problems(volumes, ["customer_id", "key_id"], name("volumes"))
         totals = volumes.groupby("key_id")["volume"].sum()
-        for key in keys.itertuples():
+        for key in keys.itertuples() if keys is not None else ():
             if key.weight > 0 and not totals.get(key.key_id, 0) > 0:
                 problems.append(
                     Problem(
@@ -804,7 +1030,7 @@ def _cross_checks(
                 )
 
     other = tables["other_costs"]
-    if other is not None:
+    if other is not None and areas is not None:
         problems += unknown_problems(
             other,
             "service_area",
@@ -813,30 +1039,40 @@ def _cross_checks(
             "tjänsteområdet",
             "model.yml (service_areas)",
         )
-    previous = tables["previous_charges"]
     if previous is not None:
         if customers is not None:
+            # A customer of last year that is not in customers.csv has left (a notice, not an
+            # error), unless an earlier reorganisation moved it: then the mapping is missing.
+            merged = set(merged_hints)
             problems += unknown_problems(
-                previous,
+                previous[previous["customer_id"].isin(merged)],
                 "customer_id",
                 customer_ids + moved,
                 name("previous_charges"),
                 "kunden",
                 name("customers"),
+                merged_hints,
             )
-        problems += unknown_problems(
-            previous,
-            "service_area",
-            areas,
-            name("previous_charges"),
-            "tjänsteområdet",
-            "model.yml (service_areas)",
-        )
+            notices += leaver_notices(
+                previous[~previous["customer_id"].isin(merged)],
+                customer_ids + moved,
+                name("previous_charges"),
+                name("customers"),
+            )
+        if areas is not None:
+            problems += unknown_problems(
+                previous,
+                "service_area",
+                areas,
+                name("previous_charges"),
+                "tjänsteområdet",
+                "model.yml (service_areas)",
+            )
         problems += duplicate_problems(
             previous, ["customer_id", "service_area"], name("previous_charges")
         )
     changed = tables["changed_assignments"]
-    if changed is not None:
+    if changed is not None and areas is not None:
         problems += unknown_problems(
             changed,
             "service_area",

@@ -143,8 +143,19 @@ def context_table(narrative: Narrative) -> pd.DataFrame:
 # --------------------------------------------------------------------------- Uppdrag
 
 
-def business_area_markdown(narrative: Narrative, model: PriceModelInput) -> str:
-    """The business area's assignment: description, principles, quotes, focus, lookback."""
+def _focus_markdown(focus, year: int, note: str = "") -> str:
+    """'ÅÅÅÅ i fokus' with its bullets, and ``note`` under them (when the texts are stale)."""
+    bullets = bullets_markdown(focus)
+    if bullets and bullets.strip() and note:
+        bullets = bullets.rstrip("\n") + "\n\n" + note + "\n"
+    return labelled_markdown(f"{year} i fokus", bullets)
+
+
+def business_area_markdown(
+    narrative: Narrative, model: PriceModelInput, stale_focus_note: str = ""
+) -> str:
+    """The business area's assignment: description, principles, quotes, focus, lookback.
+    ``stale_focus_note`` goes under the focus when it is last year's word for word."""
     business = narrative.business_area
     return "\n\n".join(
         block
@@ -154,14 +165,16 @@ def business_area_markdown(narrative: Narrative, model: PriceModelInput) -> str:
                 "Principer för uppdragsbeskrivningen", bullets_markdown(business.principles)
             ),
             quote_markdown(business.quotes, business.quote_source),
-            labelled_markdown(f"{model.price_list_year} i fokus", bullets_markdown(business.focus)),
+            _focus_markdown(business.focus, model.price_list_year, stale_focus_note),
             labelled_markdown("En tillbakablick", bullets_markdown(business.lookback)),
         )
         if block and block.strip()
     )
 
 
-def area_text_markdown(narrative: Narrative, model: PriceModelInput, service_area: str) -> str:
+def area_text_markdown(
+    narrative: Narrative, model: PriceModelInput, service_area: str, stale_focus_note: str = ""
+) -> str:
     """One service area's assignment: heading, contents, statistics, focus and lookback."""
     text = narrative.service_areas[service_area]
     year = model.price_list_year
@@ -169,7 +182,7 @@ def area_text_markdown(narrative: Narrative, model: PriceModelInput, service_are
         area_labels(model)[service_area],
         labelled_markdown("Uppdraget omfattar", bullets_markdown(text.contents)),
         labelled_markdown("Ekonomi och statistik", md_escape(text.statistics)),
-        labelled_markdown(f"{year} i fokus", bullets_markdown(text.focus)),
+        _focus_markdown(text.focus, year, stale_focus_note),
         labelled_markdown("En tillbakablick", bullets_markdown(text.lookback)),
         level=3,
     )

@@ -14,6 +14,7 @@ and an existing folder is never overwritten.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -23,12 +24,12 @@ from typing import Any
 import yaml
 
 from .calculation import calculate
-from .export import write_csv
 from .inputs import MODEL_FILE, SCHEMAS, InputError, Problem, load_input
 from .style import format_kr, plain_spaces
 
 COPIED_FOLDERS = ("rapport", "scenarios")  # narrative data, copied as they are
 EMPTY_TABLES = ("staffing", "volumes", "other_costs", "changed_assignments")
+YEARS = (2000, 2100)  # the price-list years model.yml accepts
 
 
 @dataclass
@@ -68,6 +69,19 @@ def _scalar_spans(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
     return spans
 
 
+def move_header_year(text: str, old: int, new: int) -> str:
+    """The comment lines at the top of model.yml with the price-list year ``old`` moved to
+    ``new`` ("# Price list 2024: ..." → "# Price list 2025: ..."). Other years, and dates such
+    as 2023-07-01, are history and stay; so does everything after the header."""
+    lines = text.splitlines(keepends=True)
+    year = re.compile(rf"(?<![\d-]){old}(?![\d-])")
+    for i, line in enumerate(lines):
+        if not line.lstrip().startswith("#"):
+            break
+        lines[i] = year.sub(str(new), line)
+    return "".join(lines)
+
+
 def new_model_text(text: str, year: int, period: tuple[str, str], header: str) -> tuple[str, bool]:
     """model.yml for ``year`` with ``period``: the old text with only those three values
     replaced (comments kept) and ``header`` (comment lines) on top. When the values cannot be
@@ -104,6 +118,46 @@ def _header_only(name: str) -> str:
     return ",".join(columns) + "\n"
 
 
+def write_input_csv(frame, path: Path) -> None:
+    """A table the next ``calculate`` reads back, written exactly: ids are not neutralised
+    against spreadsheet formulas here (that is for display files) because the reader takes
+    every cell as it is, so ``=x`` must stay ``=x`` to name the same customer."""
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+
+
+def links_out_of(source: Path, paths: list[Path]) -> list[Problem]:
+    """A problem for every symbolic link among ``paths`` (and inside those folders) that
+    leads out of ``source``: new-year never copies anything from outside the data folder."""
+    root = source.resolve()
+    problems = []
+
+    def check(path: Path) -> None:
+        if not path.is_symlink():
+            return
+        try:
+            target = path.resolve(strict=True)
+            inside = target.is_relative_to(root)
+        except (OSError, RuntimeError):  # a broken link or a loop
+            target, inside = None, False
+        if not inside:
+            where = f"till {target}" if target is not None else "som inte leder någonstans"
+            problems.append(
+                Problem(
+                    str(path.relative_to(source)),
+                    f"är en symbolisk länk {where}, utanför datamappen {source}. new-year "
+                    "kopierar bara filer i datamappen: ersätt länken med en kopia av filen.",
+                )
+            )
+
+    for path in paths:
+        check(path)
+        if path.is_dir() and not path.is_symlink():
+            for folder, dirs, files in os.walk(path):
+                for name in dirs + files:
+                    check(Path(folder) / name)
+    return problems
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -114,9 +168,22 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
     """Create the data folder of ``year`` from ``source``. Raises InputError (nothing written)
     when the source does not load, the year is not later, or the target exists."""
     source = Path(source)
+    if isinstance(year, bool) or not isinstance(year, int) or not YEARS[0] <= year <= YEARS[1]:
+        raise InputError(
+            [
+                Problem(
+                    "new-year",
+                    f"året {year} går inte att använda. Ange ett prislisteår från {YEARS[0]} "
+                    f"till {YEARS[1]}, t.ex. prismodell new-year 2025 --from data/2024.",
+                )
+            ]
+        )
     target = Path(target) if target is not None else source.parent / str(year)
     model = load_input(source)  # the source must be complete: its price list is needed
-    problems = []
+    problems = links_out_of(
+        source,
+        [source / MODEL_FILE, model.files["customers"], *(source / f for f in COPIED_FOLDERS)],
+    )
     if year <= model.price_list_year:
         problems.append(
             Problem(
@@ -125,7 +192,16 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
                 f"{model.price_list_year} i {source}. Ange t.ex. {model.price_list_year + 1}.",
             )
         )
-    if target.exists():
+    if source.resolve() in (target.resolve(), *target.resolve().parents):
+        problems.append(
+            Problem(
+                str(target),
+                f"den nya mappen kan inte ligga i förra årets datamapp {source}: den skulle "
+                "räknas som en del av dess indata. Ange en mapp bredvid, t.ex. "
+                f"{source.parent / str(year)}.",
+            )
+        )
+    elif target.exists():
         problems.append(
             Problem(
                 str(target),
@@ -154,7 +230,12 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
     try:
         os.chmod(stage, 0o777 & ~_umask())
         text, kept = new_model_text(
-            (source / MODEL_FILE).read_text(encoding="utf-8"), year, period, header
+            move_header_year(
+                (source / MODEL_FILE).read_text(encoding="utf-8"), model.price_list_year, year
+            ),
+            year,
+            period,
+            header,
         )
         (stage / MODEL_FILE).write_text(text, encoding="utf-8")
         report.model_comments_kept = kept
@@ -174,7 +255,7 @@ def new_year(year: int, source: Path | str, target: Path | str | None = None) ->
         for name in EMPTY_TABLES:
             (stage / f"{name}.csv").write_text(_header_only(name), encoding="utf-8")
             report.written.append(f"{name}.csv")
-        write_csv(result.price_list, stage / "previous_charges.csv")
+        write_input_csv(result.price_list, stage / "previous_charges.csv")
         report.written.append("previous_charges.csv")
         if target.exists():  # appeared while we were writing: still never overwritten
             raise InputError([Problem(str(target), "mappen finns redan och skrivs aldrig över.")])

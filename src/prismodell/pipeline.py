@@ -32,6 +32,7 @@ import yaml
 
 from .calculation import PriceModelResult, calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
+from .notices import unchanged_focus
 from .trends import find_years, years_fingerprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -77,7 +78,7 @@ class Chapter:
 
 CHAPTERS = (
     Chapter("om_rapporten.ipynb", ("meta", "narrative", "costs", "charged", "comparison")),
-    Chapter("uppdrag.ipynb", ("meta", "narrative", "comparison")),
+    Chapter("uppdrag.ipynb", ("meta", "narrative", "comparison", "stale_focus")),
     Chapter("ledtider.ipynb", ("meta", "narrative")),
     Chapter("sjalvkostnad.ipynb", ("meta", "costs", "keys", "charges")),
     Chapter("fordelningsnycklar.ipynb", ("meta", "narrative", "keys")),
@@ -178,6 +179,8 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
         _frame_bytes(m.customers),
     ),
     "narrative": lambda m, r, d: _narrative_bytes(d),
+    # which 'ÅÅÅÅ i fokus' texts are still last year's (that depends on last year's folder)
+    "stale_focus": lambda m, r, d: json.dumps(unchanged_focus(m)).encode(),
     "years": lambda m, r, d: years_fingerprint(d),
     "costs": lambda m, r, d: _join(
         _frame_bytes(r.full_cost),
@@ -430,6 +433,7 @@ REPORTED_PACKAGES = (
 
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
+    from .notices import notices_section
     from .reorganisation import mapping_section
     from .style import table_html
 
@@ -479,6 +483,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
             "och fördelningsnycklar.",
             "",
             *mapping_section(model),
+            *notices_section(model),
             "## Programversioner",
             "",
             "```{raw} html",
@@ -558,6 +563,7 @@ def build_book(
     """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError."""
     from .customer_pages import write_customer_pages
     from .narrative import load_narrative
+    from .notices import all_notices, notice_lines
 
     out = Path(out).resolve()
     if Path(data_dir).resolve() in (out, *out.parents):
@@ -571,6 +577,8 @@ def build_book(
         model = load_input(data_dir)
         load_narrative(data_dir, model)
         load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
+        for line in notice_lines(all_notices(model)):
+            show(line)
         result = calculate(model)
         if scenarios:
             from .scenarios import load_scenarios

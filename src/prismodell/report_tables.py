@@ -14,7 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from . import style
-from .calculation import PriceModelResult, dedicated_charges, internal_overhead_pool
+from .calculation import (
+    CUSTOMER_LEFT,
+    PriceModelResult,
+    dedicated_charges,
+    internal_overhead_pool,
+)
 from .inputs import INTERNAL_OVERHEAD, PriceModelInput
 
 TOTAL_LABEL = "Totalt"
@@ -421,6 +426,7 @@ COMPARISON_HEADERS = {
     "new": "Ny prislista",
     "difference": "Förändring",
     "change": "Förändring, procent",
+    "status": "Anmärkning",
 }
 COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "kr", "change": "change"}
 
@@ -428,7 +434,8 @@ COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "kr", "change
 def customer_comparison(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame | None:
     """Old against new charges per customer (rule 10), by name; None without previous charges.
 
-    Columns: customer_id, name, type, previous, new, difference, change.
+    Columns: customer_id, name, type, previous, new, difference, change, status (``ny``, ``har
+    lämnat`` or ''). A customer that has left is shown by its id: it is in no customers.csv.
     """
     if result.comparison is None:
         return None
@@ -436,7 +443,7 @@ def customer_comparison(model: PriceModelInput, result: PriceModelResult) -> pd.
         model.customers[["customer_id", "name", "type"]], on="customer_id", how="left"
     )
     table["name"] = table["name"].fillna(table["customer_id"])
-    columns = ["customer_id", "name", "type", "previous", "new", "difference", "change"]
+    columns = ["customer_id", "name", "type", "previous", "new", "difference", "change", "status"]
     return sort_by_name(table[columns])
 
 
@@ -478,6 +485,28 @@ def area_customer_comparison(
     )
     table = sort_by_name(_change(table)).drop(columns="customer_id")
     return _with_total_change(table, "name")
+
+
+def customer_changes_text(model: PriceModelInput, result: PriceModelResult) -> str:
+    """One sentence on the customers that joined and left since last year ('' if none)."""
+    comparison = result.comparison
+    if comparison is None or not (comparison.joined or comparison.left):
+        return ""
+    names = customer_names(model)
+    parts = []
+    if comparison.joined:
+        joined = sorted((names.get(c, c) for c in comparison.joined), key=sort_key_sv)
+        parts.append(
+            f"{'Ny kund' if len(joined) == 1 else 'Nya kunder'} i år: {join_sv(joined)}."
+        )
+    if comparison.left:
+        left = sorted(comparison.left, key=sort_key_sv)
+        parts.append(
+            f"{'Kunden' if len(left) == 1 else 'Kunderna'} {join_sv(left)} "
+            "har lämnat sedan föregående år: 0 kr i år, "
+            "och förra årets debitering ingår i föregående års summa."
+        )
+    return " ".join(parts)
 
 
 def comparison_summary(result: PriceModelResult) -> dict[str, float] | None:
@@ -539,6 +568,21 @@ def customer_overview(model: PriceModelInput, result: PriceModelResult) -> pd.Da
         table["difference"] = table["total"] - table["previous"]
         table["change"] = table["difference"] / table["previous"].where(table["previous"] > 0)
     return sort_by_name(table)
+
+
+def leaver_rows(result: PriceModelResult) -> pd.DataFrame:
+    """The customers that have left, as rows beside :func:`customer_overview` (total 0 kr),
+    so that a table of customers sums to the same previous total as the comparison. The name
+    is the id with the status: a leaver is in no customers.csv."""
+    columns = ["customer_id", "name", "type", "total", "previous", "difference", "change"]
+    if result.comparison is None or not result.comparison.left:
+        return pd.DataFrame(columns=columns)
+    rows = result.comparison.by_customer
+    rows = rows[rows["customer_id"].isin(result.comparison.left)].copy()
+    rows["name"] = rows["customer_id"] + f" ({CUSTOMER_LEFT})"
+    rows["type"] = ""
+    rows["total"] = 0
+    return sort_by_name(rows[columns])
 
 
 def customer_charges(

@@ -282,6 +282,7 @@ def _comparison_sheet(
     table = comparison.by_customer_area.copy()
     table["name"] = table["customer_id"].map(customer_names).fillna(table["customer_id"])
     table["area"] = table["service_area"].map(area_names).fillna(table["service_area"])
+    table["status"] = table["customer_id"].map(comparison.status).fillna("")
     _sheet(
         book,
         "Jämförelse",
@@ -298,6 +299,7 @@ def _comparison_sheet(
             Col(f"Prislista {year}", "new", style.XLSX_KRONOR, 17),
             Col("Förändring", "difference", style.XLSX_KRONOR, 16),
             Col("Förändring %", "change", style.XLSX_PERCENT, 13),
+            Col("Anmärkning", "status", width=14),
         ],
         table,
         {
