@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .calculation import PriceModelResult, calculate
 from .inputs import MODEL_FILE, InputError, PriceModelInput, load_input
+from .problems import load_yaml
 from .reorganisation import apply_mapping_to_charges, mapping_table
 
 _YEAR = re.compile(r"^\d{4}$")
@@ -50,9 +50,9 @@ class YearData:
 def _current_year(data_dir: Path) -> int | None:
     """This year: ``price_list_year`` of model.yml, else the folder's name if it is a year."""
     try:
-        raw = yaml.safe_load((data_dir / MODEL_FILE).read_text(encoding="utf-8"))
+        raw, _ = load_yaml((data_dir / MODEL_FILE).read_text(encoding="utf-8"), MODEL_FILE)
         year = raw.get("price_list_year") if isinstance(raw, dict) else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, InputError):
         year = None
     if isinstance(year, int) and not isinstance(year, bool):
         return year
