@@ -103,8 +103,14 @@ def test_huge_or_deeply_nested_yaml_is_a_problem_not_a_crash():
 def test_line_map_is_unchanged():
     data, lines = load_yaml("a:\n  b: 1\n  c:\n    - x\n    - y\n", "t.yml")
     assert data == {"a": {"b": 1, "c": ["x", "y"]}}
-    assert lines == {(): 1, ("a",): 1, ("a", "b"): 2, ("a", "c"): 3, ("a", "c", 0): 4,
-                     ("a", "c", 1): 5}
+    assert lines == {
+        (): 1,
+        ("a",): 1,
+        ("a", "b"): 2,
+        ("a", "c"): 3,
+        ("a", "c", 0): 4,
+        ("a", "c", 1): 5,
+    }
 
 
 # --------------------------------------------------------------------------- unknown fields
@@ -116,8 +122,10 @@ def test_line_map_is_unchanged():
         (
             "administration_overhead_per_fte: 100000",
             "administration_overhead_per_fte: 100000\nadministration_overhed_per_fte: 140000",
-            ["fältet 'administration_overhed_per_fte' finns inte",
-             "Menade du 'administration_overhead_per_fte'?"],
+            [
+                "fältet 'administration_overhed_per_fte' finns inte",
+                "Menade du 'administration_overhead_per_fte'?",
+            ],
         ),
         (
             "    name: Hyresadministration",
