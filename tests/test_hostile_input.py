@@ -219,3 +219,138 @@ def test_windows_line_ends_are_fine(mini):
         path = mini / name
         path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
     assert len(load_input(mini).customers) == 4
+
+
+# --------------------------------------------------------------------------- no traceback
+
+
+def test_unquoted_decimal_comma_in_one_row(mini, tmp_path, capsys):
+    edit(
+        mini / "staffing.csv",
+        "hyresadministration,ekonomiadministrator,3",
+        "hyresadministration,ekonomiadministrator,28,5",
+    )
+    err = run_bad(mini, tmp_path, capsys)
+    assert "staffing.csv, rad 4: raden har 4 fält, fler än rubrikraden" in err
+    assert "decimalkomma" in err and "Expected" not in err
+
+
+def test_unquoted_decimal_comma_in_every_row_does_not_shift_columns(mini, tmp_path, capsys):
+    path = mini / "staffing.csv"
+    header, *rows = path.read_text().splitlines()
+    path.write_text("\n".join([header, *(r + ",5" for r in rows)]) + "\n")
+    err = run_bad(mini, tmp_path, capsys)
+    assert "staffing.csv: raden har 4 fält, fler än rubrikraden" in err
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "filen är tom"),
+        (b"\xd0\xcf\x11\xe0" + bytes(600), "filen är lösenordsskyddad (krypterad)"),
+        (b"customer_id,name,type\nA,B,C\n", "filen är ingen Excel-arbetsbok"),
+        (b"PK\x03\x04trasig", "filen kunde inte läsas som Excel-arbetsbok (den kan vara skadad)"),
+    ],
+)
+def test_broken_xlsx_files(mini, tmp_path, capsys, content, expected):
+    (mini / "customers.csv").unlink()
+    (mini / "customers.xlsx").write_bytes(content)
+    err = run_bad(mini, tmp_path, capsys)
+    assert f"customers.xlsx: {expected}" in err
+    assert "engine" not in err and "calamine" not in err
+
+
+def test_empty_csv(mini, tmp_path, capsys):
+    (mini / "other_costs.csv").write_bytes(b"")
+    assert "other_costs.csv: filen är tom" in run_bad(mini, tmp_path, capsys)
+
+
+def test_weights_a_hair_off_one_show_the_digits_that_differ(mini, tmp_path, capsys):
+    edit(
+        mini / "model.yml",
+        "weight: 0.25, source: Agresso}\n      - {id: antal_krav",
+        "weight: 0.2500001, source: Agresso}\n      - {id: antal_krav",
+    )
+    err = run_bad(mini, tmp_path, capsys)
+    assert "summerar till 1.0000001, inte 1" in err
+
+
+def test_header_only_customers_is_said_once(mini, tmp_path, capsys):
+    (mini / "customers.csv").write_text("customer_id,name,type\n")
+    err = run_bad(mini, tmp_path, capsys)
+    assert "Giltiga värden: ." not in err
+    assert err.count("customers.csv innehåller inga värden") == 2  # volumes and previous charges
+    assert "ingen av 13 rader" in err
+
+
+def test_many_valid_values_are_not_listed_on_every_row(mini, tmp_path, capsys):
+    with (mini / "customers.csv").open("a") as handle:
+        for i in range(30):
+            handle.write(f"X{i:03d},Kund {i},bolag\n")
+    append(mini / "volumes.csv", "QQQQQQ,antal_fakturor,5")
+    err = run_bad(mini, tmp_path, capsys)
+    assert "De 34 giltiga värdena står i customers.csv" in err
+
+
+def test_os_error_without_a_file_name_still_says_what(mini, tmp_path, capsys, monkeypatch):
+    from prismodell import export
+
+    def fail(*args, **kwargs):
+        raise OSError(f"{tmp_path}/ut är skrivskyddad")
+
+    monkeypatch.setattr(export, "write_outputs", fail)
+    from .conftest import run_cli
+
+    assert run_cli("calculate", mini, "--out", tmp_path / "ut") == 1
+    err = capsys.readouterr().err
+    assert "kunde inte skriva eller läsa en fil:" in err and "ut är skrivskyddad" in err
+    assert "läsa :" not in err
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("staffing.csv", "ekonom,2", "ekonom,200000", "'200000' är orimligt stort (högst 100 000)"),
+        (
+            "other_costs.csv",
+            "Skanningsleverantör,250000",
+            "Skanningsleverantör,2e12",
+            "'2e12' är orimligt stort (högst 1 000 000 000 000)",
+        ),
+        (
+            "volumes.csv",
+            "SDF01,antal_krav,300",
+            "SDF01,antal_krav,1e400",
+            "'1e400' är inte ett tal",
+        ),
+        ("staffing.csv", "ekonom,2", "ekonom,nan", "'nan' är inte ett tal"),
+        ("model.yml", "ekonom: 750000", "ekonom: 7.5e15", "cost_standards → ekonom"),
+        ("model.yml", "ekonom: 750000", "ekonom: " + "9" * 400, "talet är orimligt stort"),
+        ("model.yml", "ekonom: 750000", "ekonom: .inf", "inf är inte tillåtet"),
+        (
+            "model.yml",
+            "productive_hours_per_fte: 1600",
+            "productive_hours_per_fte: 0",
+            "productive_hours_per_fte: 0 är inte tillåtet",
+        ),
+        (
+            "model.yml",
+            "productive_hours_per_fte: 1600",
+            "productive_hours_per_fte: 100000",
+            "orimligt stort (högst 8 784)",
+        ),
+    ],
+)
+def test_numbers_outside_plausible_ranges(mini, tmp_path, capsys, file, old, new, expected):
+    edit(mini / file, old, new)
+    err = run_bad(mini, tmp_path, capsys)
+    assert expected in err, err
+
+
+def test_very_long_cell(mini, tmp_path, capsys):
+    edit(mini / "customers.csv", "Bromma stadsdelsförvaltning", "B" * 10_000)
+    err = run_bad(mini, tmp_path, capsys)
+    assert "customers.csv, rad 2, kolumn 'name': cellen är för lång (10000 tecken" in err

@@ -251,6 +251,27 @@ def _long_cells(frame: pd.DataFrame, file_name: str) -> list[Problem]:
     return problems
 
 
+def _extra_fields_problem(file_name: str, fields: int, row: int | None) -> Problem:
+    return Problem(
+        file_name,
+        f"raden har {fields} fält, fler än rubrikraden. Oftast är det ett tal med "
+        "decimalkomma i en kommaavgränsad fil (28,5 blir två fält): skriv 28.5, eller "
+        "sätt citattecken kring texter som innehåller komma.",
+        row=row,
+    )
+
+
+def _parser_problem(file_name: str, exc: Exception) -> Problem:
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if found:
+        return _extra_fields_problem(file_name, int(found.group(3)), int(found.group(2)))
+    return Problem(
+        file_name,
+        "filen kunde inte läsas som CSV (oftast ett citattecken som inte avslutas). "
+        f"Kontrollera citattecknen (teknisk orsak: {str(exc).strip()}).",
+    )
+
+
 def read_raw_table(path: Path) -> pd.DataFrame:
     """All cells as stripped text; index = Excel row number (header = row 1). Raises InputError.
 
@@ -274,16 +295,23 @@ def read_raw_table(path: Path) -> pd.DataFrame:
                 )
             ]
         ) from None
+    except pd.errors.ParserError as exc:
+        raise InputError([_parser_problem(path.name, exc)]) from None
     except Exception as exc:  # pandas/openpyxl parse errors carry no row we can trust
+        what = "som Excel-arbetsbok (den kan vara skadad) " if path.suffix == ".xlsx" else ""
         raise InputError(
             [
                 Problem(
                     path.name,
-                    f"filen kunde inte läsas ({exc}). Kontrollera att "
+                    f"filen kunde inte läsas {what}(teknisk orsak: {exc}). Kontrollera att "
                     "den är en CSV- eller Excel-fil med en rubrikrad.",
                 )
             ]
         ) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # Every row had one field more than the header: pandas would silently take the first
+        # column as row labels and shift every value one column.
+        raise InputError([_extra_fields_problem(path.name, len(frame.columns) + 1, None)])
     frame.columns = [str(c).strip() for c in frame.columns]
     repeated = _repeated_columns(list(frame.columns), path.name)
     if repeated:
@@ -495,9 +523,26 @@ def unknown_problems(
     known = list(known)
     values = table[column]
     problems = []
-    for row, value in values[(values != "") & ~values.isin(known)].items():
+    unknown = values[(values != "") & ~values.isin(known)]
+    if not known and len(unknown):
+        # Said once, not once per row: every value is unknown because there are none.
+        return [
+            Problem(
+                file_name,
+                f"{where} innehåller inga värden (bara en rubrikrad), så ingen av "
+                f"{len(unknown)} rader kan kopplas. Fyll i {where} först.",
+                unknown.index[0],
+                column,
+            )
+        ]
+    for row, value in unknown.items():
         hint = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-        fix = f"Menade du {hint[0]!r}?" if hint else f"Giltiga värden: {', '.join(known)}."
+        if hint:
+            fix = f"Menade du {hint[0]!r}?"
+        elif len(known) <= 20:
+            fix = f"Giltiga värden: {', '.join(known)}."
+        else:
+            fix = f"De {len(known)} giltiga värdena står i {where}."
         problems.append(
             Problem(file_name, f"{what} {value!r} finns inte i {where}. {fix}", row, column)
         )
@@ -543,7 +588,7 @@ class _ModelChecker:
         try:
             number = float(value)
         except OverflowError:  # an integer with hundreds of digits
-            number = math.copysign(math.inf, value)
+            number = math.inf if value > 0 else -math.inf
         if abs(number) > maximum and (math.isfinite(number) or isinstance(value, int)):
             shown = f"{number:.6g}" if math.isfinite(number) else "talet"
             self.add(
