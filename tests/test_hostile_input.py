@@ -354,3 +354,38 @@ def test_very_long_cell(mini, tmp_path, capsys):
     edit(mini / "customers.csv", "Bromma stadsdelsförvaltning", "B" * 10_000)
     err = run_bad(mini, tmp_path, capsys)
     assert "customers.csv, rad 2, kolumn 'name': cellen är för lång (10000 tecken" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "volume_changes:\n  - {key_id: antal_krav, factor: 1.0e+300}\n",
+            "orimligt stort (högst 1 000)",
+        ),
+        (
+            "volume_changes:\n  - {key_id: antal_krav, factor: " + "9" * 400 + "}\n",
+            "talet är orimligt",
+        ),
+        ("cost_standards: {ekonom: 1.0e+15}\n", "orimligt stort (högst 1 000 000 000 000)"),
+        (
+            "staffing:\n  - {service_area: hyresadministration, staff_category: ekonom, "
+            "fte: 1.0e+9}\n",
+            "orimligt stort (högst 100 000)",
+        ),
+        (
+            "administration_overhead_per_fte: 1\nadministration_overhead_per_fte: 2\n",
+            "står två gånger",
+        ),
+        ("a: &x 1\n", "YAML-ankare"),
+    ],
+)
+def test_hostile_scenarios(mini, tmp_path, capsys, text, expected):
+    (mini / "scenarios" / "fientligt.yml").write_text("description: test\n" + text)
+    from .conftest import run_cli
+
+    out = tmp_path / "out"
+    code = run_cli("calculate", mini, "--scenario", "fientligt", "--out", out)
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and not out.exists()
+    assert expected in err.replace("\u00a0", " "), err
