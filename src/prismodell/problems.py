@@ -150,13 +150,25 @@ def _too_large(text: str, label: str) -> InputError:
 def _load(text: str, label: str, hint: str, construct: bool) -> tuple[Any, yaml.Node | None]:
     if len(text) > MAX_YAML_BYTES:
         raise _too_large(text, label)
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)  # its reader refuses control characters at once
         root = loader.get_single_node()
         problems = _repeated_keys(root, label)
         if problems:
             raise InputError(problems)
         data = loader.construct_document(root) if construct and root is not None else None
+    except yaml.reader.ReaderError as exc:
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    f"filen innehåller ett otillåtet kontrolltecken (U+{exc.character:04X}). "
+                    "Ta bort det (det syns ofta inte i en texteditor).",
+                    row=text.count("\n", 0, exc.position) + 1,
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError([_syntax_problem(label, exc, hint)]) from None
     except RecursionError:
@@ -164,7 +176,8 @@ def _load(text: str, label: str, hint: str, construct: bool) -> tuple[Any, yaml.
             [Problem(label, "filen är för djupt nästlad för att vara en inställningsfil.")]
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, root
 
 
