@@ -258,7 +258,8 @@ def near_tie_models(draw) -> PriceModelInput:
     remainders that differ far below what floats resolve."""
     base = draw(st.integers(10**6, 10**11))
     n = draw(st.integers(2, 6))
-    volumes = {f"K{i}": float(base + draw(st.integers(0, 3))) for i in range(n)}
+    scale = 10 ** draw(st.integers(0, 3))  # volumes with decimals too
+    volumes = {f"K{i}": (base + draw(st.integers(0, 3))) / scale for i in range(n)}
     cents = draw(st.lists(st.integers(0, 10**14), min_size=1, max_size=3))
     return one_area_model([c / 100 for c in cents], volumes)
 
@@ -269,3 +270,10 @@ def test_near_ties_and_huge_amounts_agree_with_exact_arithmetic(model):
     result = calculate(model)
     assert as_dict(result.price_list) == exact_price_list(model)
     assert result.price_list["amount"].sum() == result.full_cost["full_cost"].sum()
+
+
+def test_decimal_volumes_in_a_tie_are_rounded_exactly():
+    # Found by the reader fuzz test: volumes with decimals reaching the exact path.
+    model = one_area_model([101.0], {"B": 0.5, "A": 0.5, "C": 0.25})  # 40.4, 40.4, 20.2 kr
+    assert as_dict(calculate(model).price_list) == exact_price_list(model)
+    assert as_dict(calculate(model).price_list)[("A", "omr")] == 41

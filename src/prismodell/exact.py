@@ -155,10 +155,10 @@ def exact_cells(
     coefficient: dict[str, Fraction] = {}
     integers = np.zeros(len(key_id), dtype=object)
     if known.any():
-        exact_volumes, scale = decimal_integers(volume[known])
-        integers[known] = exact_volumes
+        # v / V_k with both in the same decimal scale: the scale cancels.
+        integers[known] = decimal_integers(volume[known])[0]
         totals = pd.Series(integers[known]).groupby(key_id[known]).sum()
-        coefficient = {k: pools[k] / (int(totals[k]) * scale) for k in totals.index}
+        coefficient = {k: pools[k] / int(totals[k]) for k in totals.index}
     keyed, other = rows[known[rows]], rows[~known[rows]]
     other_coefficients = [Fraction(float(a)) for a in amount[other]]
     denominators = {c.denominator for c in coefficient.values()}
