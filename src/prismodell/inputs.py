@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# Problem and InputError live in problems.py; other modules keep importing them from here.
 from .problems import MODEL_FILE, InputError, Problem, load_yaml, yaml_text_lines
 
 INTERNAL_OVERHEAD = "internt_overhead"
 WEIGHT_TOLERANCE = 1e-9
-__all__ = ["MODEL_FILE", "InputError", "Problem"]  # re-exported: other modules import them here
 
 
 @dataclass(frozen=True)
@@ -145,9 +145,9 @@ def find_table_file(data_dir: Path, name: str) -> tuple[Path | None, Problem | N
     return (candidates[0] if candidates else None), None
 
 
-# Limits of what an input table may hold (README, "Indatans gränser"): far above any real
-# table (the 10 000 customers × 100 keys benchmark is a 30 MB file), low enough that a wrong
-# file is refused with a message instead of filling the memory.
+# Limits of what an input table may hold (README, "Decimal mark and input limits"): far above
+# any real table (the 10 000 customers × 100 keys benchmark is a 30 MB file), low enough that
+# a wrong file is refused with a message instead of filling the memory.
 MAX_TABLE_BYTES = 200_000_000
 MAX_CELL_CHARS = 2_000
 MAX_AMOUNT = 1e12  # kr, volumes and shares too: no Swedish public body has more

@@ -106,8 +106,7 @@ def _scan_earlier(
                 SkippedYear(
                     year,
                     path,
-                    f"model.yml i mappen anger prislisteåret {model.price_list_year}, "
-                    f"inte {year}",
+                    f"model.yml i mappen anger prislisteåret {model.price_list_year}, inte {year}",
                 )
             )
     return models, skipped
