@@ -409,12 +409,17 @@ def parse_table_numbers(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.
     Returns the numbers (NaN where there is none) and a mask of the cells that use the other
     mark: those could be read two ways, so they are not read at all.
     """
-    other = "," if decimal == "." else "."
-    mixed = values.str.contains(other, regex=False)
-    text = values.where(~mixed, "")
-    if decimal == ",":
-        text = text.str.replace(",", ".", regex=False)
-    return parse_numbers(text), mixed
+    if decimal == ".":
+        # The plain numbers in one vectorised pass; only the rest is looked at for commas.
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        mixed = pd.Series(False, index=values.index)
+        odd = ~np.isfinite(numbers)
+        if odd.any():
+            mixed[odd] = values[odd].str.contains(",", regex=False)
+            numbers[odd] = parse_numbers(values[odd].where(~mixed[odd], ""))
+        return numbers, mixed
+    mixed = values.str.contains(".", regex=False)
+    return parse_numbers(values.where(~mixed, "").str.replace(",", ".", regex=False)), mixed
 
 
 def _limit(column: str) -> float:
