@@ -40,13 +40,13 @@ FUZZ = settings(
 )
 
 
-def run_calculate(prepare) -> None:
+def run_calculate(prepare, *options: str) -> None:
     """Copy the mini folder, let ``prepare`` damage it, run the CLI and check the outcome."""
     with tempfile.TemporaryDirectory() as tmp:
         data, out = Path(tmp) / "data", Path(tmp) / "out"
         shutil.copytree(MINI, data)
         prepare(data)
-        code = main(["calculate", str(data), "--out", str(out)])
+        code = main(["calculate", str(data), "--out", str(out), *options])
         assert code in (0, 2)
         if code == 0:
             assert set(OUTPUT_FILES) | {WORKBOOK_FILE} <= {p.name for p in out.iterdir()}
@@ -163,3 +163,63 @@ def test_model_yml_as_mutated_text(data):
         path.write_text(text + extra, encoding="utf-8")
 
     run_calculate(prepare)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        STRUCTURES,
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "description",
+                    "weights",
+                    "cost_standards",
+                    "administration_overhead_per_fte",
+                    "staffing",
+                    "volume_changes",
+                    "x",
+                ]
+            ),
+            STRUCTURES,
+            max_size=4,
+        ),
+    ),
+    st.binary(max_size=200),
+    st.booleans(),
+)
+def test_scenario_with_arbitrary_structures_or_bytes(structure, content, as_bytes):
+    def prepare(folder: Path) -> None:
+        path = folder / "scenarios" / "exempel.yml"
+        if as_bytes:
+            path.write_bytes(content)
+        else:
+            path.write_text(yaml.safe_dump(structure, allow_unicode=True), encoding="utf-8")
+
+    run_calculate(prepare, "--scenario", "exempel")
+
+
+@FUZZ
+@given(
+    st.sampled_from(sorted(p.name for p in (MINI / "rapport").glob("*.yml"))),
+    STRUCTURES,
+    st.binary(max_size=200),
+    st.booleans(),
+)
+def test_report_texts_with_arbitrary_structures_or_bytes(name, structure, content, as_bytes):
+    from prismodell.inputs import load_input
+    from prismodell.narrative import load_narrative
+    from prismodell.problems import InputError
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        shutil.copytree(MINI, data)
+        path = data / "rapport" / name
+        if as_bytes:
+            path.write_bytes(content)
+        else:
+            path.write_text(yaml.safe_dump(structure, allow_unicode=True), encoding="utf-8")
+        try:
+            load_narrative(data, load_input(data))
+        except InputError as error:
+            assert error.problems and all("rapport/" in p.file for p in error.problems)
