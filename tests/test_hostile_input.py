@@ -389,3 +389,18 @@ def test_hostile_scenarios(mini, tmp_path, capsys, text, expected):
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err and not out.exists()
     assert expected in err.replace("\u00a0", " "), err
+
+
+def test_table_file_over_the_size_limit(mini, tmp_path, capsys, monkeypatch):
+    from prismodell import inputs
+
+    monkeypatch.setattr(inputs, "MAX_TABLE_BYTES", 100)
+    err = run_bad(mini, tmp_path, capsys)
+    assert "volumes.csv: filen är för stor" in err
+
+
+def test_new_year_reads_model_yml_with_the_strict_reader():
+    from prismodell.new_year import new_model_text
+
+    with pytest.raises(InputError, match="YAML-ankare"):
+        new_model_text("price_list_year: &y 2024\n", 2025, ("2023-07", "2024-06"), "")
