@@ -7,6 +7,7 @@ from fractions import Fraction
 from math import floor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -277,3 +278,50 @@ def test_decimal_volumes_in_a_tie_are_rounded_exactly():
     model = one_area_model([101.0], {"B": 0.5, "A": 0.5, "C": 0.25})  # 40.4, 40.4, 20.2 kr
     assert as_dict(calculate(model).price_list) == exact_price_list(model)
     assert as_dict(calculate(model).price_list)[("A", "omr")] == 41
+
+
+@st.composite
+def remainder_cases(draw):
+    """Several groups of non-negative floats, many of them near or exact ties, and each
+    group's total: the published kronor (its exact sum, rounded half up)."""
+    groups = draw(st.integers(1, 4))
+    values, group = [], []
+    for g in range(groups):
+        base = draw(st.floats(0, 1e12, allow_nan=False))
+        for _ in range(draw(st.integers(1, 6))):
+            nudge = draw(st.sampled_from([0.0, 1e-9, -1e-9, 0.5, 1e-4, 0.25]))
+            values.append(max(base + nudge * draw(st.integers(0, 3)), 0.0))
+            group.append(g)
+    totals = []
+    for g in range(groups):
+        exact = sum(
+            (Fraction(v) for v, h in zip(values, group, strict=True) if h == g), Fraction(0)
+        )
+        totals.append(float(floor(exact + Fraction(1, 2))))
+    return values, group, totals
+
+
+@FAST
+@given(remainder_cases(), st.booleans())
+def test_largest_remainder_equals_the_exact_rule_on_near_ties(case, tight):
+    from prismodell.calculation import _largest_remainder
+    from prismodell.exact import float_bound
+
+    values, group, totals = case
+    exact = np.array(values)
+    # tight=False: the bound sends every group to the exact path; True: floats where provable.
+    bound = float_bound(exact, 1) if tight else np.full(len(exact), 2.0)
+    tie_rank = np.arange(len(exact))[::-1].copy()  # ties by a rank that is not the position
+    got = _largest_remainder(exact, np.array(group), tie_rank, np.array(totals), bound)
+    expected = []
+    for g, total in enumerate(totals):
+        cells = [i for i, h in enumerate(group) if h == g]
+        fractions = {i: Fraction(values[i]) for i in cells}
+        kronor = {i: floor(fractions[i]) for i in cells}
+        extra = int(total) - sum(kronor.values())
+        ranked = sorted(cells, key=lambda i: (-(fractions[i] - kronor[i]), tie_rank[i]))
+        for i in ranked[:extra]:
+            kronor[i] += 1
+        expected += [kronor[i] for i in cells]
+    order = np.argsort(np.array(group), kind="stable")
+    assert got[order].tolist() == expected
