@@ -7,6 +7,7 @@ from fractions import Fraction
 from math import floor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -249,3 +250,125 @@ def test_more_volume_never_lowers_own_charge(model, data):
     before = as_dict(calculate(model).price_list).get((customer, area), 0)
     after = as_dict(calculate(PriceModelInput(**{**model.__dict__, "volumes": more})).price_list)
     assert after[(customer, area)] >= before
+
+
+# --------------------------------------------------------------------------- exactness (issue 7)
+
+
+def one_area_model(amounts: list[float], volumes: dict[str, float]) -> PriceModelInput:
+    """One service area, one key, full cost = the sum of ``amounts`` (other costs only)."""
+    return PriceModelInput(
+        data_dir=Path("."),
+        price_list_year=2023,
+        volume_period=("2021-07", "2022-06"),
+        productive_hours_per_fte=1600.0,
+        administration_overhead_per_fte=0.0,
+        cost_standards=pd.Series({"admin": 0.0}, name="cost_standard").rename_axis(
+            "staff_category"
+        ),
+        service_areas=pd.DataFrame([{"service_area": "omr", "name": "Omr", "description": ""}]),
+        keys=pd.DataFrame(
+            [{"service_area": "omr", "key_id": "k", "name": "k", "weight": 1.0, "source": "t"}]
+        ),
+        staffing=pd.DataFrame([{"service_area": "omr", "staff_category": "admin", "fte": 1.0}]),
+        customers=pd.DataFrame({"customer_id": list(volumes), "name": list(volumes), "type": "x"}),
+        volumes=pd.DataFrame(
+            {"customer_id": list(volumes), "key_id": "k", "volume": list(volumes.values())}
+        ),
+        other_costs=pd.DataFrame({"service_area": "omr", "description": "x", "amount": amounts}),
+    )
+
+
+def test_near_tie_within_a_millionth_goes_to_the_larger_exact_remainder():
+    # 1 krona between A (0.49999999975…) and B (0.50000000025…): B's remainder is larger.
+    model = one_area_model([1.0], {"A": 1e9, "B": 1e9 + 1})
+    assert as_dict(calculate(model).price_list) == {("A", "omr"): 0, ("B", "omr"): 1}
+    assert exact_price_list(model) == {("A", "omr"): 0, ("B", "omr"): 1}
+
+
+def test_exact_tie_goes_to_the_smaller_customer_id():
+    model = one_area_model([1.0], {"B": 7.0, "A": 7.0})
+    assert as_dict(calculate(model).price_list) == {("A", "omr"): 1, ("B", "omr"): 0}
+
+
+def test_full_cost_half_krona_at_a_trillion_rounds_up():
+    # These other costs sum to exactly 1 000 000 000 000.50 kr; in floats to a hair below.
+    model = one_area_model([233185020236.34, 261801920024.3, 505013059739.86], {"A": 1.0})
+    result = calculate(model)
+    assert result.full_cost["full_cost"].tolist() == [1_000_000_000_001]
+    assert as_dict(result.price_list) == {("A", "omr"): 1_000_000_000_001}
+    assert as_dict(result.price_list) == exact_price_list(model)
+
+
+@st.composite
+def near_tie_models(draw) -> PriceModelInput:
+    """Few customers with almost equal, huge volumes and amounts up to 10^12 kr with öre:
+    remainders that differ far below what floats resolve."""
+    base = draw(st.integers(10**6, 10**11))
+    n = draw(st.integers(2, 6))
+    scale = 10 ** draw(st.integers(0, 3))  # volumes with decimals too
+    volumes = {f"K{i}": (base + draw(st.integers(0, 3))) / scale for i in range(n)}
+    cents = draw(st.lists(st.integers(0, 10**14), min_size=1, max_size=3))
+    return one_area_model([c / 100 for c in cents], volumes)
+
+
+@FAST
+@given(near_tie_models())
+def test_near_ties_and_huge_amounts_agree_with_exact_arithmetic(model):
+    result = calculate(model)
+    assert as_dict(result.price_list) == exact_price_list(model)
+    assert result.price_list["amount"].sum() == result.full_cost["full_cost"].sum()
+
+
+def test_decimal_volumes_in_a_tie_are_rounded_exactly():
+    # Found by the reader fuzz test: volumes with decimals reaching the exact path.
+    model = one_area_model([101.0], {"B": 0.5, "A": 0.5, "C": 0.25})  # 40.4, 40.4, 20.2 kr
+    assert as_dict(calculate(model).price_list) == exact_price_list(model)
+    assert as_dict(calculate(model).price_list)[("A", "omr")] == 41
+
+
+@st.composite
+def remainder_cases(draw):
+    """Several groups of non-negative floats, many of them near or exact ties, and each
+    group's total: the published kronor (its exact sum, rounded half up)."""
+    groups = draw(st.integers(1, 4))
+    values, group = [], []
+    for g in range(groups):
+        base = draw(st.floats(0, 1e12, allow_nan=False))
+        for _ in range(draw(st.integers(1, 6))):
+            nudge = draw(st.sampled_from([0.0, 1e-9, -1e-9, 0.5, 1e-4, 0.25]))
+            values.append(max(base + nudge * draw(st.integers(0, 3)), 0.0))
+            group.append(g)
+    totals = []
+    for g in range(groups):
+        exact = sum(
+            (Fraction(v) for v, h in zip(values, group, strict=True) if h == g), Fraction(0)
+        )
+        totals.append(float(floor(exact + Fraction(1, 2))))
+    return values, group, totals
+
+
+@FAST
+@given(remainder_cases(), st.booleans())
+def test_largest_remainder_equals_the_exact_rule_on_near_ties(case, tight):
+    from prismodell.calculation import _largest_remainder
+    from prismodell.exact import float_bound
+
+    values, group, totals = case
+    exact = np.array(values)
+    # tight=False: the bound sends every group to the exact path; True: floats where provable.
+    bound = float_bound(exact, 1) if tight else np.full(len(exact), 2.0)
+    tie_rank = np.arange(len(exact))[::-1].copy()  # ties by a rank that is not the position
+    got = _largest_remainder(exact, np.array(group), tie_rank, np.array(totals), bound)
+    expected = []
+    for g, total in enumerate(totals):
+        cells = [i for i, h in enumerate(group) if h == g]
+        fractions = {i: Fraction(values[i]) for i in cells}
+        kronor = {i: floor(fractions[i]) for i in cells}
+        extra = int(total) - sum(kronor.values())
+        ranked = sorted(cells, key=lambda i: (-(fractions[i] - kronor[i]), tie_rank[i]))
+        for i in ranked[:extra]:
+            kronor[i] += 1
+        expected += [kronor[i] for i in cells]
+    order = np.argsort(np.array(group), kind="stable")
+    assert got[order].tolist() == expected

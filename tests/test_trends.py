@@ -200,3 +200,47 @@ def test_trend_notebook_runs_on_three_years(tmp_path: Path):
     )
     text = out.read_text(encoding="utf-8")
     assert "Järva stadsdelsförvaltning" in text and "131\u00a0324\u00a0300\u00a0kr" in text
+
+
+def test_a_broken_earlier_year_is_reported_not_dropped(tmp_path: Path):
+    for year in ("2022", "2023", "2024"):
+        shutil.copytree(DATA / year, tmp_path / year)
+    (tmp_path / "2022" / "staffing.csv").write_text("service_area,staff_category,fte\n")
+    shutil.copytree(DATA / "2023", tmp_path / "2019")
+    skipped = trends.skipped_years(tmp_path / "2024")
+    assert [s.year for s in skipped] == [2019, 2022]
+    text = trends.skipped_years_text(skipped)
+    assert "Året 2022 (2022/ bredvid årets datamapp) är inte med i jämförelsen" in text
+    assert "staffing.csv" in text and "årsarbetare" in text
+    assert "anger prislisteåret 2023, inte 2019" in text
+    assert trends.skipped_years_text([]) == ""
+
+
+def test_trend_chapter_is_built_when_the_only_earlier_year_is_broken(tmp_path: Path):
+    for year in ("2023", "2024"):
+        shutil.copytree(DATA / year, tmp_path / year)
+    (tmp_path / "2023" / "volumes.csv").unlink()
+    current = tmp_path / "2024"
+    model = load_input(current)
+    jobs = plan_jobs(model, calculate(model), current)
+    assert "trender" in [j.output for j in jobs]
+
+
+@pytest.mark.slow
+def test_trend_notebook_tells_of_a_broken_year(tmp_path: Path):
+    import papermill
+
+    from prismodell.pipeline import NOTEBOOK_DIR
+
+    for year in ("2023", "2024"):
+        shutil.copytree(DATA / year, tmp_path / year)
+    (tmp_path / "2023" / "volumes.csv").unlink()
+    out = tmp_path / "trender.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOK_DIR / "trender.ipynb"),
+        str(out),
+        parameters={"data_dir": str(tmp_path / "2024")},
+        cwd=str(NOTEBOOK_DIR),
+        progress_bar=False,
+    )
+    assert "Året 2023 (2023/ bredvid årets datamapp) är inte med" in out.read_text("utf-8")

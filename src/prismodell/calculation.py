@@ -7,15 +7,28 @@ is whole kronor that sum exactly to the published full cost of each service area
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 
+from .exact import (
+    exact_cells,
+    exact_dedicated_costs,
+    exact_full_costs,
+    exact_hourly_rates,
+    exact_key_pools,
+    exact_keyed_costs,
+    float_bound,
+    round_half_up_exact,
+)
 from .inputs import INTERNAL_OVERHEAD, PriceModelInput
 
-# Fractional kronor are compared at micro-krona precision, so that float noise (1e-10) cannot
-# decide a tie that exact arithmetic would give to the smaller customer_id (rule 7).
+# round_half_up is for amounts derived for display (the report's tables): it treats float noise
+# below a micro-krona as none. The published kronor (full cost, price list, hourly rates) are
+# rounded from exact values instead (exact.py).
 _PRECISION = 6
 
 _DEDICATED_DTYPES = {"fte": float, "amount": float}
@@ -83,7 +96,9 @@ def full_cost(model: PriceModelInput) -> pd.DataFrame:
         + table["internal_overhead"]
         + table["other_costs"]
     )
-    table["full_cost"] = round_half_up(table["exact_full_cost"]).astype("int64")
+    # F_s decides every krona of the price list: rounded from the exact C_s, not the float.
+    exact = exact_full_costs(model)
+    table["full_cost"] = np.array([round_half_up_exact(c) for c in exact], dtype="int64")
     dedicated = dedicated_costs(model)
     by_area = dedicated.groupby("service_area")["amount"].sum()
     table["dedicated"] = areas.map(by_area).fillna(0.0).to_numpy(dtype=float)
@@ -182,27 +197,105 @@ def allocate(pools: pd.DataFrame, volumes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _ranks(
+    fraction: np.ndarray, group: np.ndarray, tie_rank: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Each cell's place in its group by fractional part, largest first, ties by tie_rank."""
+    order = np.lexsort((tie_rank, -fraction, group))
+    first_of_group = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.empty(len(fraction), dtype="int64")
+    rank[order] = np.arange(len(fraction)) - first_of_group[group[order]]
+    return rank
+
+
+def _doubtful_groups(
+    fraction: np.ndarray,
+    bound: np.ndarray,
+    group: np.ndarray,
+    rank: np.ndarray,
+    remainder: np.ndarray,
+    counts: np.ndarray,
+) -> np.ndarray:
+    """Groups where exact arithmetic might decide otherwise than the floats: a floor within
+    the error bound, a cut between winners and losers narrower than twice the bound, or a
+    remainder that does not fit."""
+    n_groups = len(counts)
+    doubt = np.zeros(n_groups, dtype=bool)
+    near_floor = (fraction < bound) | (fraction > 1 - bound)
+    doubt[np.unique(group[near_floor])] = True
+    doubt |= (remainder < 0) | (remainder > counts)
+    widest = np.zeros(n_groups)
+    np.maximum.at(widest, group, bound)
+    cut = (remainder > 0) & (remainder < counts)
+    last_winner = np.full(n_groups, np.inf)
+    first_loser = np.full(n_groups, -np.inf)
+    winner = rank == remainder[group] - 1
+    loser = rank == remainder[group]
+    last_winner[group[winner]] = fraction[winner]
+    first_loser[group[loser]] = fraction[loser]
+    doubt |= cut & (last_winner - first_loser <= 2 * widest)
+    return doubt
+
+
 def _largest_remainder(
-    exact: np.ndarray, group: np.ndarray, tie_rank: np.ndarray, totals: np.ndarray
+    exact: np.ndarray,
+    group: np.ndarray,
+    tie_rank: np.ndarray,
+    totals: np.ndarray,
+    bound: np.ndarray | None = None,
+    exact_values=None,
 ) -> np.ndarray:
     """Rule 7 for many groups at once: whole kronor per group summing to ``totals[group]``.
 
     Floors first; each group's missing kronor go one each to its largest fractional parts,
-    ties to the lower ``tie_rank`` (the position of the customer_id in string order).
+    ties to the lower ``tie_rank`` (the position of the customer_id in string order). The
+    fractional parts are compared exactly: a group where the floats (error at most ``bound``)
+    could decide otherwise is recomputed by ``exact_values(cells) -> (floors, remainders)``
+    (remainders as numerators over one common denominator), by default the floats taken as
+    exact binary fractions.
     """
-    exact = np.round(exact, _PRECISION)
+    n_groups = len(totals)
+    counts = np.bincount(group, minlength=n_groups)
     floors = np.floor(exact)
-    fraction = np.round(exact - floors, _PRECISION)
-    remainder = totals - np.bincount(group, weights=floors, minlength=len(totals))
-    remainder = np.round(remainder).astype("int64")
-    counts = np.bincount(group, minlength=len(totals))
-    if (remainder < 0).any() or (remainder > counts).any():
-        raise ArithmeticError("avrundningen går inte ihop: fler kronor att fördela än kunder")
-    order = np.lexsort((tie_rank, -fraction, group))
-    first_of_group = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    rank = np.empty(len(exact), dtype="int64")
-    rank[order] = np.arange(len(exact)) - first_of_group[group[order]]
-    return (floors + (rank < remainder[group])).astype("int64")
+    fraction = exact - floors
+    remainder = np.round(totals - np.bincount(group, weights=floors, minlength=n_groups)).astype(
+        "int64"
+    )
+    rank = _ranks(fraction, group, tie_rank, counts)
+    if bound is None:
+        bound = np.zeros(len(exact))
+    doubt = _doubtful_groups(fraction, bound, group, rank, remainder, counts)
+    result = (floors + (rank < remainder[group])).astype("int64")
+    if doubt.any():
+        cells = np.flatnonzero(doubt[group])
+        if exact_values is None:
+            exact_floors, numerators = _binary_fractions(exact[cells])
+        else:
+            exact_floors, numerators = exact_values(cells)
+        for g in np.flatnonzero(doubt):
+            mine = np.flatnonzero(group[cells] == g)
+            kronor = [int(f) for f in exact_floors[mine]]
+            extra = int(totals[g]) - sum(kronor)
+            if extra < 0 or extra > len(mine):
+                raise ArithmeticError(
+                    "avrundningen går inte ihop: fler kronor att fördela än kunder"
+                )
+            ranked = sorted(mine, key=lambda i: (-numerators[i], tie_rank[cells[i]]))
+            for i in ranked[:extra]:
+                kronor[np.searchsorted(mine, i)] += 1
+            result[cells[mine]] = kronor
+    return result
+
+
+def _binary_fractions(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floors and fractional numerators of floats taken as the exact binary fractions they are."""
+    fractions = [Fraction(float(v)) for v in values]
+    denominator = math.lcm(*(f.denominator for f in fractions)) if fractions else 1
+    floors = np.array([math.floor(f) for f in fractions], dtype=object)
+    numerators = np.array(
+        [(f - math.floor(f)) * denominator for f in fractions], dtype=object
+    ).astype(object)
+    return floors, np.array([int(n) for n in numerators], dtype=object)
 
 
 def largest_remainder(exact: pd.Series, total: int) -> pd.Series:
@@ -221,12 +314,17 @@ def price_list(
     allocation: pd.DataFrame,
     full_cost_table: pd.DataFrame,
     dedicated: pd.DataFrame | None = None,
+    exact_pools: pd.Series | None = None,
+    exact_dedicated: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Rules 6–7: each customer's yearly charge per service area in whole kronor.
 
     ``dedicated`` (from :func:`dedicated_costs`) adds each d_j to its customer's exact charge,
-    which gives that customer a row even without volume. Columns: customer_id, service_area,
-    amount; sorted by customer_id, service_area.
+    which gives that customer a row even without volume. ``exact_pools`` (Fraction by key_id,
+    see ``exact.exact_key_pools``) and ``exact_dedicated`` (Fraction per row of ``dedicated``,
+    see ``exact.exact_dedicated_costs``) make the rounding exact over the typed decimals;
+    without them the float amounts are taken as exact.
+    Columns: customer_id, service_area, amount; sorted by customer_id, service_area.
     """
     areas = full_cost_table["service_area"].to_numpy()
     area = pd.Categorical(allocation["service_area"], categories=areas).codes
@@ -249,8 +347,32 @@ def price_list(
     exact = np.bincount(cell, weights=weights, minlength=size)
     charged = np.flatnonzero(np.bincount(cell, minlength=size))
     group, customer = charged // n, charged % n
+    key_id = allocation["key_id"].to_numpy(dtype=object)
+    volume = allocation["volume"].to_numpy(dtype=float)
+    amount = allocation["amount"].to_numpy(dtype=object)
+    if dedicated is not None and not dedicated.empty:
+        # Dedicated rows have no key: their exact amount is d_j itself.
+        key_id = np.concatenate([key_id, np.full(len(dedicated), None, dtype=object)])
+        volume = np.concatenate([volume, np.zeros(len(dedicated))])
+        own = dedicated["amount"] if exact_dedicated is None else exact_dedicated
+        amount = np.concatenate([amount, own.to_numpy(dtype=object)])
+    # Rounding steps behind each float charge: the rows summed into a cell, and, unless the
+    # volumes are whole numbers whose float sums are exact, the rows summed into a key total.
+    steps = int(np.bincount(cell).max(initial=0))
+    if not (np.array_equal(volume, np.floor(volume)) and volume.sum() < 2.0**53):
+        steps *= n
+    pools = None if exact_pools is None else exact_pools.to_dict()
+
+    def exact_values(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return exact_cells(cell, charged[cells], key_id, volume, amount, pools)
+
     amounts = _largest_remainder(
-        exact[charged], group, customer, full_cost_table["full_cost"].to_numpy(dtype=float)
+        exact[charged],
+        group,
+        customer,
+        full_cost_table["full_cost"].to_numpy(dtype=float),
+        float_bound(exact[charged], steps),
+        exact_values,
     )
     table = pd.DataFrame(
         {
@@ -275,20 +397,10 @@ def unit_prices(pools: pd.DataFrame, allocation: pd.DataFrame) -> pd.DataFrame:
 
 
 def hourly_rates(model: PriceModelInput) -> pd.DataFrame:
-    """Rule 9: kr per hour for each staff category, for services called off per hour."""
-    production = model.staffing[model.staffing["service_area"] != INTERNAL_OVERHEAD]
-    pool = internal_overhead_pool(
-        model.staffing,
-        model.cost_standards,
-        model.administration_overhead_per_fte,
-        model.other_costs,
-    )
-    overhead_per_fte = pool / production["fte"].sum()
-    per_year = model.cost_standards + model.administration_overhead_per_fte + overhead_per_fte
-    rates = round_half_up(per_year / model.productive_hours_per_fte).astype("int64")
-    return pd.DataFrame(
-        {"staff_category": model.cost_standards.index, "hourly_rate": rates.to_numpy()}
-    )
+    """Rule 9: kr per hour for each staff category, for services called off per hour
+    (rounded from the exact rate, see ``exact.exact_hourly_rates``)."""
+    rates = exact_hourly_rates(model).to_numpy(dtype="int64")
+    return pd.DataFrame({"staff_category": model.cost_standards.index, "hourly_rate": rates})
 
 
 @dataclass(frozen=True)
@@ -420,7 +532,15 @@ def calculate(model: PriceModelInput) -> PriceModelResult:
     pools = key_pools(costs, model.keys)
     allocation = allocate(pools, model.volumes)
     dedicated = dedicated_costs(model)
-    prices = price_list(allocation, costs, dedicated)
+    exact_costs = exact_full_costs(model)
+    exact_dedicated = exact_dedicated_costs(model, dedicated)
+    prices = price_list(
+        allocation,
+        costs,
+        dedicated,
+        exact_key_pools(exact_keyed_costs(exact_costs, dedicated, exact_dedicated), model.keys),
+        exact_dedicated,
+    )
     comparison = None
     if model.previous_charges is not None:
         comparison = compare(

@@ -243,6 +243,12 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+def _os_error_file(error: OSError) -> str:
+    """The file an OS error is about, or what the error says when it names none."""
+    where = error.filename or error.filename2
+    return str(where) if where else "en fil"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     from .inputs import InputError
@@ -254,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except OSError as error:
         print(
-            f"Fel: kunde inte skriva eller läsa {error.filename or ''}: {error.strerror or error}. "
+            f"Fel: kunde inte skriva eller läsa {_os_error_file(error)}: "
+            f"{error.strerror or error}. "
             "Kontrollera sökvägen och behörigheterna.",
             file=sys.stderr,
         )

@@ -17,37 +17,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+
+# Problem and InputError live in problems.py; other modules keep importing them from here.
+from .problems import MODEL_FILE, InputError, Problem, load_yaml, yaml_text_lines
 
 INTERNAL_OVERHEAD = "internt_overhead"
 WEIGHT_TOLERANCE = 1e-9
-MODEL_FILE = "model.yml"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong in the input, worded for the analyst."""
-
-    file: str
-    message: str
-    row: int | None = None
-    column: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", rad {self.row}"
-        if self.column is not None:
-            where += f", kolumn {self.column!r}" if self.file != MODEL_FILE else f", {self.column}"
-        return f"{where}: {self.message}"
-
-
-class InputError(Exception):
-    """The input folder cannot be used; ``problems`` says why, every one of them."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -231,12 +206,144 @@ def _is_empty_table(path: Path) -> bool:
         return False
 
 
+# Limits of what an input table may hold (README, "Decimal mark and input limits"): far above
+# any real table (the 10 000 customers × 100 keys benchmark is a 30 MB file), low enough that
+# a wrong file is refused with a message instead of filling the memory.
+MAX_TABLE_BYTES = 200_000_000
+MAX_CELL_CHARS = 2_000
+MAX_AMOUNT = 1e12  # kr, volumes and shares too: no Swedish public body has more
+MAX_FTE = 1e5
+HOURS_PER_YEAR = 8784  # a leap year: no FTE has more productive hours
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # encrypted xlsx and the old .xls format
+
+
+def _file_problem(path: Path) -> Problem | None:
+    """What makes a table file unreadable before it is parsed: size, emptiness, not really an
+    Excel file, a bare carriage return (which would split a row in two)."""
+    size = path.stat().st_size
+    if size == 0:
+        return Problem(path.name, "filen är tom. Den ska ha en rubrikrad med kolumnnamnen.")
+    if size > MAX_TABLE_BYTES:
+        return Problem(
+            path.name,
+            f"filen är för stor ({size / 1e6:.0f} MB, högst {MAX_TABLE_BYTES / 1e6:.0f} MB). "
+            "Kontrollera att det är rätt fil.",
+        )
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        data = None if path.suffix == ".xlsx" else head + handle.read()
+    if data is None:
+        if head == _OLE_MAGIC:
+            return Problem(
+                path.name,
+                "filen är lösenordsskyddad (krypterad) eller i det gamla Excel-formatet .xls. "
+                "Spara den utan lösenord som Excel-arbetsbok (.xlsx).",
+            )
+        if head != _ZIP_MAGIC:
+            return Problem(
+                path.name,
+                "filen är ingen Excel-arbetsbok (.xlsx) trots namnet. Spara den som "
+                "Excel-arbetsbok eller som CSV.",
+            )
+        return None
+    bare = re.search(rb"\r(?!\n)", data)
+    if bare:
+        return Problem(
+            path.name,
+            "raden innehåller en ensam vagnretur (CR, ett radbyte från Mac eller inuti en cell). "
+            "Den skulle dela raden i två: ta bort radbytet ur cellen eller spara om filen "
+            "som CSV UTF-8.",
+            row=data.count(b"\n", 0, bare.start()) + 1,
+        )
+    return None
+
+
+def _separator(header: str) -> str:
+    """A Swedish Excel saves "CSV" with semicolons (and decimal commas): accept it as such."""
+    return ";" if header.count(";") > header.count(",") else ","
+
+
+def _decimal_mark(path: Path) -> str:
+    """The file's one decimal mark: a comma in a semicolon file, a point everywhere else."""
+    if path.suffix == ".xlsx":
+        return "."
+    with path.open("rb") as handle:
+        header = handle.readline(100_000).decode("latin-1")
+    return "," if _separator(header) == ";" else "."
+
+
+def _repeated_columns(names: list[str], file_name: str) -> list[Problem]:
+    """pandas renames a repeated header name to NAME.1 and uses one of them: refuse instead."""
+    problems, seen = [], {}
+    for position, name in enumerate(names, start=1):
+        mangled = re.fullmatch(r"(.+)\.(\d+)", name)
+        base = mangled.group(1) if mangled and mangled.group(1) in names else name
+        if base and base in seen:
+            problems.append(
+                Problem(
+                    file_name,
+                    f"kolumnen {base!r} står två gånger i rubrikraden (kolumn {seen[base]} och "
+                    f"{position}). Ta bort eller byt namn på den ena, annars är det oklart "
+                    "vilken som gäller.",
+                    row=1,
+                    column=base,
+                )
+            )
+        elif base:
+            seen[base] = position
+    return problems
+
+
+def _long_cells(frame: pd.DataFrame, file_name: str) -> list[Problem]:
+    problems = []
+    for column in frame.columns:
+        lengths = frame[column].str.len()
+        for row in lengths.index[lengths > MAX_CELL_CHARS][:10]:
+            problems.append(
+                Problem(
+                    file_name,
+                    f"cellen är för lång ({lengths[row]} tecken, högst {MAX_CELL_CHARS}). "
+                    "Korta texten.",
+                    row,
+                    column,
+                )
+            )
+    return problems
+
+
+def _extra_fields_problem(file_name: str, fields: int, row: int | None) -> Problem:
+    return Problem(
+        file_name,
+        f"raden har {fields} fält, fler än rubrikraden. Oftast är det ett tal med "
+        "decimalkomma i en kommaavgränsad fil (28,5 blir två fält): skriv 28.5, eller "
+        "sätt citattecken kring texter som innehåller komma.",
+        row=row,
+    )
+
+
+def _parser_problem(file_name: str, exc: Exception) -> Problem:
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if found:
+        return _extra_fields_problem(file_name, int(found.group(3)), int(found.group(2)))
+    return Problem(
+        file_name,
+        "filen kunde inte läsas som CSV (oftast ett citattecken som inte avslutas). "
+        f"Kontrollera citattecknen (teknisk orsak: {str(exc).strip()}).",
+    )
+
+
 def read_raw_table(path: Path, notices: list[Problem] | None = None) -> pd.DataFrame:
     """All cells as stripped text; index = Excel row number (header = row 1). Raises InputError.
 
     A semicolon file that is not UTF-8 is read as Windows-1252 (what a Swedish Excel's "CSV
     (semikolonavgränsad)" is), with a notice in ``notices``.
+
+    ``attrs["decimal"]`` is the file's decimal mark (see ``_decimal_mark``).
     """
+    problem = _file_problem(path)
+    if problem:
+        raise InputError([problem])
     try:
         if path.suffix == ".xlsx":
             frame = pd.read_excel(path, sheet_name=0, dtype=str, na_filter=False)
@@ -260,22 +367,37 @@ def read_raw_table(path: Path, notices: list[Problem] | None = None) -> pd.DataF
                 )
             ]
         ) from None
+    except pd.errors.ParserError as exc:
+        raise InputError([_parser_problem(path.name, exc)]) from None
     except Exception as exc:  # pandas/openpyxl parse errors carry no row we can trust
+        what = "som Excel-arbetsbok (den kan vara skadad) " if path.suffix == ".xlsx" else ""
         raise InputError(
             [
                 Problem(
                     path.name,
-                    f"filen kunde inte läsas ({exc}). Kontrollera att "
+                    f"filen kunde inte läsas {what}(teknisk orsak: {exc}). Kontrollera att "
                     "den är en CSV- eller Excel-fil med en rubrikrad.",
                 )
             ]
         ) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # Every row had one field more than the header: pandas would silently take the first
+        # column as row labels and shift every value one column.
+        raise InputError([_extra_fields_problem(path.name, len(frame.columns) + 1, None)])
     frame.columns = [str(c).strip() for c in frame.columns]
+    repeated = _repeated_columns(list(frame.columns), path.name)
+    if repeated:
+        raise InputError(repeated)
     frame = frame.loc[:, [c for c in frame.columns if c and not c.startswith("Unnamed:")]]
     frame = frame.apply(lambda col: col.astype(str).str.strip())
     frame.index = frame.index + 2
+    long_cells = _long_cells(frame, path.name)
+    if long_cells:
+        raise InputError(long_cells)
     # Rows left completely empty (often at the end of an Excel export) are not data.
-    return frame[(frame != "").any(axis=1)]
+    frame = frame[(frame != "").any(axis=1)]
+    frame.attrs["decimal"] = _decimal_mark(path)
+    return frame
 
 
 EXCEL_ENCODING = "cp1252"
@@ -288,14 +410,13 @@ EXCEL_ENCODING_NOTICE = (
 def _semicolon_header(path: Path) -> bool:
     with path.open("rb") as handle:
         header = handle.readline()
-    return header.count(b";") > header.count(b",")
+    return _separator(header.decode("latin-1")) == ";"
 
 
 def _read_csv_text(path: Path, encoding: str = "utf-8-sig") -> pd.DataFrame:
     with path.open(encoding=encoding) as handle:
         header = handle.readline()
-    # A Swedish Excel saves "CSV" with semicolons and decimal commas: accept it as such.
-    sep = ";" if header.count(";") > header.count(",") else ","
+    sep = _separator(header)
     return pd.read_csv(
         path,
         sep=sep,
@@ -330,10 +451,71 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     return numbers
 
 
+def _readings(text: str, decimal: str) -> list[str]:
+    """The ways ``text`` can be read when it uses the other mark than the file's ``decimal``:
+    with that mark as decimal separator, or as a thousands separator (Swedish wording)."""
+    other = "," if decimal == "." else "."
+    cleaned = _NUMBER_SPACES.sub("", text)
+    readings = []
+    as_decimal = re.fullmatch(rf"([+-]?\d*){re.escape(other)}(\d+)", cleaned)
+    if as_decimal:
+        readings.append(f"decimaltalet {as_decimal.group(1) or '0'},{as_decimal.group(2)}")
+    grouped = rf"[+-]?\d{{1,3}}(?:{re.escape(other)}\d{{3}})+(?:{re.escape(decimal)}\d+)?"
+    if re.fullmatch(grouped, cleaned):
+        whole = cleaned.replace(other, "")
+        readings.append(f"talet {whole.replace('.', ',')} (med {other!r} som tusentalsavgränsare)")
+    return readings
+
+
+def _decimal_problem(text: str, decimal: str) -> str:
+    readings = _readings(text, decimal)
+    if decimal == ".":
+        rule = (
+            "I en kommaavgränsad fil skrivs tal med decimalpunkt och utan tusentalsavgränsare "
+            "(t.ex. 1234.5)"
+        )
+    else:
+        rule = (
+            "I en semikolonavgränsad fil (svensk Excel) skrivs tal med decimalkomma och utan "
+            "punkt (t.ex. 1234,5)"
+        )
+    if len(readings) > 1:
+        what = f"{text!r} kan läsas på två sätt: som {readings[0]} eller som {readings[1]}."
+    elif readings:
+        what = f"{text!r} skulle läsas som {readings[0]}."
+    else:
+        what = f"{text!r} är inte ett tal."
+    return f"{what} {rule}: skriv talet så att det bara kan läsas på ett sätt."
+
+
+def parse_table_numbers(values: pd.Series, decimal: str) -> tuple[pd.Series, pd.Series]:
+    """A column of numbers by the file's one decimal mark (README, "Decimaltecken").
+
+    Returns the numbers (NaN where there is none) and a mask of the cells that use the other
+    mark: those could be read two ways, so they are not read at all.
+    """
+    if decimal == ".":
+        # The plain numbers in one vectorised pass; only the rest is looked at for commas.
+        numbers = pd.to_numeric(values, errors="coerce").astype(float)
+        mixed = pd.Series(False, index=values.index)
+        odd = ~np.isfinite(numbers)
+        if odd.any():
+            mixed[odd] = values[odd].str.contains(",", regex=False)
+            numbers[odd] = parse_numbers(values[odd].where(~mixed[odd], ""))
+        return numbers, mixed
+    mixed = values.str.contains(".", regex=False)
+    return parse_numbers(values.where(~mixed, "").str.replace(",", ".", regex=False)), mixed
+
+
+def _limit(column: str) -> float:
+    return MAX_FTE if column == "fte" else MAX_AMOUNT
+
+
 def validate_table(
     frame: pd.DataFrame, schema: TableSchema, file_name: str
 ) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Check columns and cell types; return the typed table (or None) and the problems."""
+    decimal = frame.attrs.get("decimal", ".")
     for col in schema.columns:
         if col.optional and col.name not in frame.columns:
             frame = frame.assign(**{col.name: ""})
@@ -363,11 +545,14 @@ def validate_table(
                     problems.append(Problem(file_name, "värdet saknas. Fyll i det.", row, col.name))
             typed[col.name] = values
             continue
-        numbers = parse_numbers(values)
+        numbers, mixed = parse_table_numbers(values, decimal)
+        limit = _limit(col.name)
         # Only the rows in trouble are visited one by one (a volume file has a million rows).
-        for row in values.index[numbers.isna() | (numbers < 0)]:
+        for row in values.index[numbers.isna() | (numbers < 0) | (numbers.abs() > limit)]:
             text = values[row]
-            if text == "":
+            if mixed[row]:
+                problems.append(Problem(file_name, _decimal_problem(text, decimal), row, col.name))
+            elif text == "":
                 problems.append(
                     Problem(file_name, "värdet saknas. Fyll i ett tal (0 om inget).", row, col.name)
                 )
@@ -376,6 +561,16 @@ def validate_table(
                     Problem(
                         file_name,
                         f"{text!r} är inte ett tal. Skriv ett tal, t.ex. 1250 eller 2,5.",
+                        row,
+                        col.name,
+                    )
+                )
+            elif abs(numbers[row]) > limit:
+                problems.append(
+                    Problem(
+                        file_name,
+                        f"{text!r} är orimligt stort (högst {limit:,.0f}). ".replace(",", " ")
+                        + "Kontrollera talet och enheten (kronor, årsarbetare).",
                         row,
                         col.name,
                     )
@@ -476,6 +671,17 @@ def unknown_problems(
     values = table[column]
     unknown = values[(values != "") & ~values.isin(known)]
     problems = []
+    if not known and len(unknown):
+        # Said once, not once per value: every value is unknown because there are none.
+        return [
+            Problem(
+                file_name,
+                f"{where} innehåller inga värden (bara en rubrikrad), så ingen av "
+                f"{len(unknown)} rader kan kopplas. Fyll i {where} först.",
+                unknown.index[0],
+                column,
+            )
+        ]
     for value, rows in unknown.groupby(unknown, sort=False).groups.items():
         rows = list(rows)
         hint = (hints or {}).get(value)
@@ -503,22 +709,7 @@ def unknown_problems(
 
 def _yaml_lines(text: str) -> dict[tuple, int]:
     """Line number (1-based) of every mapping value and list item, by its path."""
-    lines: dict[tuple, int] = {}
-
-    def walk(node: yaml.Node, path: tuple) -> None:
-        lines[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                walk(value, path + (key.value,))
-                lines[path + (key.value,)] = key.start_mark.line + 1
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, path + (i,))
-
-    root = yaml.compose(text)
-    if root is not None:
-        walk(root, ())
-    return lines
+    return yaml_text_lines(text)
 
 
 class _ModelChecker:
@@ -538,26 +729,55 @@ class _ModelChecker:
         self.problems.append(Problem(MODEL_FILE, message, line, shown))
 
     def number(
-        self, value: Any, path: tuple, minimum: float = 0.0, strict: bool = False
+        self,
+        value: Any,
+        path: tuple,
+        minimum: float = 0.0,
+        strict: bool = False,
+        maximum: float = MAX_AMOUNT,
     ) -> float | None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             shown = "saknas" if value is None else f"{value!r} är inte ett tal"
             self.add(path, f"värdet {shown}. Ange ett tal.")
             return None
-        if value < minimum or (strict and value == minimum) or not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer with hundreds of digits
+            number = math.inf if value > 0 else -math.inf
+        if abs(number) > maximum and (math.isfinite(number) or isinstance(value, int)):
+            shown = f"{number:.6g}" if math.isfinite(number) else "talet"
+            self.add(
+                path,
+                f"{shown} är orimligt stort (högst {maximum:,.0f}). ".replace(",", " ")
+                + "Kontrollera talet och enheten.",
+            )
+            return None
+        if number < minimum or (strict and number == minimum) or not math.isfinite(number):
             self.add(
                 path,
                 f"{value!r} är inte tillåtet. Värdet måste vara "
                 f"{'större än' if strict else 'minst'} {minimum:g}.",
             )
             return None
-        return float(value)
+        return number
 
     def text(self, value: Any, path: tuple) -> str | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             self.add(path, "värdet saknas. Fyll i en text.")
             return None
         return str(value).strip()
+
+    def unknown_fields(self, value: Any, path: tuple, known: tuple[str, ...]) -> None:
+        """A field the model does not know would be ignored, so a typo silently becomes the
+        default: every unknown field is a problem, with the closest known one."""
+        if not isinstance(value, dict):
+            return
+        for name in value:
+            if str(name) in known:
+                continue
+            hint = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
+            fix = f"Menade du {hint[0]!r}?" if hint else f"Giltiga fält här: {', '.join(known)}."
+            self.add(path + (name,), f"fältet {str(name)!r} finns inte i prismodellen. {fix}")
 
     def mapping(self, value: Any, path: tuple, what: str) -> dict | None:
         if not isinstance(value, dict) or not value:
@@ -570,6 +790,23 @@ class _ModelChecker:
         return value
 
 
+# The fields model.yml may have, per level (cost_standards and service_areas are keyed by the
+# analyst's own ids).
+MODEL_FIELDS = (
+    "price_list_year",
+    "volume_period",
+    "example_data",
+    "productive_hours_per_fte",
+    "administration_overhead_per_fte",
+    "cost_standards",
+    "service_areas",
+    "billing",
+)
+PERIOD_FIELDS = ("start", "end")
+BILLING_FIELDS = ("month",)
+AREA_FIELDS = ("name", "description", "keys")
+KEY_FIELDS = ("id", "name", "weight", "source")
+
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _SLUG = re.compile(r"^[a-z0-9_]+$")
 
@@ -578,19 +815,11 @@ def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     """Parse and check ``model.yml``; returns the parsed parameters and problems."""
     try:
         text = path.read_text(encoding="utf-8")
-        raw = yaml.safe_load(text)
+        raw, _ = load_yaml(text, MODEL_FILE)
     except UnicodeDecodeError:
         return {}, [Problem(MODEL_FILE, "filen är inte UTF-8. Spara om den som UTF-8.")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or str(exc)
-        return {}, [
-            Problem(
-                MODEL_FILE,
-                f"YAML-syntaxfel ({what}). Kontrollera indrag, kolon och citattecken på raden.",
-                row=mark.line + 1 if mark else None,
-            )
-        ]
+    except InputError as exc:
+        return {}, exc.problems
     if not isinstance(raw, dict):
         return {}, [
             Problem(
@@ -599,6 +828,9 @@ def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
             )
         ]
     check = _ModelChecker(text)
+    check.unknown_fields(raw, (), MODEL_FIELDS)
+    check.unknown_fields(raw.get("volume_period"), ("volume_period",), PERIOD_FIELDS)
+    check.unknown_fields(raw.get("billing"), ("billing",), BILLING_FIELDS)
     params: dict[str, Any] = {"settings": raw, "example_data": bool(raw.get("example_data", False))}
 
     year = raw.get("price_list_year")
@@ -625,7 +857,10 @@ def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
         )
 
     params["productive_hours_per_fte"] = check.number(
-        raw.get("productive_hours_per_fte"), ("productive_hours_per_fte",), strict=True
+        raw.get("productive_hours_per_fte"),
+        ("productive_hours_per_fte",),
+        strict=True,
+        maximum=HOURS_PER_YEAR,
     )
     params["administration_overhead_per_fte"] = check.number(
         raw.get("administration_overhead_per_fte"), ("administration_overhead_per_fte",)
@@ -657,6 +892,15 @@ def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     return params, check.problems
 
 
+def _differing_from_one(total: float) -> str:
+    """The sum with as many digits as it takes to see that it is not 1 (not "1, inte 1")."""
+    for digits in range(6, 18):
+        shown = f"{total:.{digits}g}"
+        if shown != "1":
+            return shown
+    return repr(total)
+
+
 def _service_areas(raw: dict, check: _ModelChecker) -> tuple[pd.DataFrame, pd.DataFrame]:
     areas, keys = [], []
     seen_keys: dict[str, str] = {}
@@ -673,6 +917,7 @@ def _service_areas(raw: dict, check: _ModelChecker) -> tuple[pd.DataFrame, pd.Da
         if not isinstance(area, dict):
             check.add(base, "tjänsteområdet ska ha name och keys.")
             continue
+        check.unknown_fields(area, base, AREA_FIELDS)
         name = check.text(area.get("name"), base + ("name",))
         areas.append(
             {
@@ -698,6 +943,7 @@ def _service_areas(raw: dict, check: _ModelChecker) -> tuple[pd.DataFrame, pd.Da
                 )
                 weights_ok = False
                 continue
+            check.unknown_fields(key, path, KEY_FIELDS)
             key_id = check.text(key.get("id"), path + ("id",))
             weight = check.number(key.get("weight"), path + ("weight",))
             if weight is not None and weight > 1:
@@ -732,7 +978,7 @@ def _service_areas(raw: dict, check: _ModelChecker) -> tuple[pd.DataFrame, pd.Da
         if weights_ok and abs(total - 1.0) > WEIGHT_TOLERANCE:
             check.add(
                 base + ("keys",),
-                f"vikterna för {area_id} summerar till {total:.6g}, inte 1. "
+                f"vikterna för {area_id} summerar till {_differing_from_one(total)}, inte 1. "
                 "Justera vikterna så att de blir 1 (100 %) tillsammans.",
             )
     return (

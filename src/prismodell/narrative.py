@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .inputs import (
     Column,
@@ -39,6 +38,7 @@ from .inputs import (
     read_raw_table,
     validate_table,
 )
+from .problems import load_yaml
 
 NARRATIVE_DIR = "rapport"
 OVERALL = "overgripande"  # the whole business area, where a service area id is expected
@@ -416,20 +416,16 @@ def read_yaml(path: Path, label: str) -> tuple[YamlFields | None, list[Problem]]
     """Parse one YAML file of the narrative; a syntax error is one problem with its line."""
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data, _ = load_yaml(
+            text,
+            label,
+            "Kontrollera indrag, kolon och citattecken på raden "
+            "(en text som innehåller kolon behöver citattecken).",
+        )
     except UnicodeDecodeError:
         return None, [Problem(label, "filen är inte UTF-8. Spara om den som UTF-8.")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or str(exc)
-        return None, [
-            Problem(
-                label,
-                f"YAML-syntaxfel ({what}). Kontrollera indrag, kolon och citattecken på raden "
-                "(en text som innehåller kolon behöver citattecken).",
-                row=mark.line + 1 if mark else None,
-            )
-        ]
+    except InputError as exc:
+        return None, exc.problems
     if not isinstance(data, dict):
         return None, [
             Problem(label, "filen ska innehålla fält på formen 'namn: värde' (se README.md).")

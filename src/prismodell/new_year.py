@@ -25,6 +25,7 @@ import yaml
 
 from .calculation import calculate
 from .inputs import MODEL_FILE, SCHEMAS, InputError, Problem, load_input
+from .problems import compose_yaml, load_yaml
 from .style import format_kr, plain_spaces
 
 COPIED_FOLDERS = ("rapport", "scenarios")  # narrative data, copied as they are
@@ -53,7 +54,7 @@ def shift_period(period: str, years: int) -> str:
 def _scalar_spans(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
     """Character spans of the scalars price_list_year, volume_period.start and .end."""
     spans: dict[tuple[str, ...], tuple[int, int]] = {}
-    root = yaml.compose(text)
+    root = compose_yaml(text, MODEL_FILE)
     if not isinstance(root, yaml.MappingNode):
         return spans
     for key, value in root.value:
@@ -97,13 +98,13 @@ def new_model_text(text: str, year: int, period: tuple[str, str], header: str) -
         new = text
         for path, (start, end) in sorted(spans.items(), key=lambda item: -item[1][0]):
             new = new[:start] + values[path] + new[end:]
-        check = yaml.safe_load(new)
+        check, _ = load_yaml(new, MODEL_FILE)
         if check.get("price_list_year") == year and check.get("volume_period") == {
             "start": period[0],
             "end": period[1],
         }:
             return header + new, True
-    raw: dict[str, Any] = yaml.safe_load(text)
+    raw: dict[str, Any] = load_yaml(text, MODEL_FILE)[0]
     raw["price_list_year"] = year
     raw["volume_period"] = {"start": period[0], "end": period[1]}
     note = (

@@ -33,7 +33,7 @@ import yaml
 from .calculation import PriceModelResult, calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .notices import unchanged_focus
-from .trends import find_years, years_fingerprint
+from .trends import find_years, skipped_years, years_fingerprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent  # paths are built from the package, never the cwd
@@ -90,7 +90,11 @@ CHAPTERS = (
     ),
     Chapter("kanslighet.ipynb", ("meta", "keys", "charges")),
     Chapter("beteende.ipynb", ("meta", "keys", "charges", "costs")),
-    Chapter("trender.ipynb", ("meta", "years"), condition=lambda d: bool(find_years(d))),
+    Chapter(
+        "trender.ipynb",
+        ("meta", "years"),
+        condition=lambda d: bool(find_years(d) or skipped_years(d)),  # a broken year is told
+    ),
     Chapter("styrmodell.ipynb", ("meta", "narrative")),
     Chapter("restlista.ipynb", ("meta", "narrative")),
     Chapter("ovrigt.ipynb", ("meta", "narrative", "costs", "charges", "calloffs")),

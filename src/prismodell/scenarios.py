@@ -44,6 +44,8 @@ from . import style
 from .calculation import PriceModelResult, calculate
 from .inputs import (
     INTERNAL_OVERHEAD,
+    MAX_AMOUNT,
+    MAX_FTE,
     WEIGHT_TOLERANCE,
     InputError,
     PriceModelInput,
@@ -74,6 +76,8 @@ SCENARIO_FIELDS = (
 DEDICATED_FIELDS = ("service_id", "fte")
 STAFFING_FIELDS = ("service_area", "staff_category", "fte")
 VOLUME_CHANGE_FIELDS = ("customer_id", "key_id", "factor")
+# A volume factor beyond this is a typo, not a what-if (and 1e300 would overflow the volumes).
+MAX_FACTOR = 1000
 _NAME = re.compile(r"^[a-z0-9_]+$")
 ALL_CUSTOMERS = "alla kunder"
 
@@ -226,10 +230,21 @@ class _Parser:
             self.sound.add(name)
         return value
 
-    def number(self, path: tuple, maximum: float | None = None) -> float | None:
+    def number(
+        self, path: tuple, maximum: float | None = None, limit: float = MAX_AMOUNT
+    ) -> float | None:
         value = self.f.get(path)
         if value is _MISSING or value is None:
             self.f.add(path, "värdet saknas. Ange ett tal.")
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limit:
+            # Checked before any float conversion: an integer of hundreds of digits overflows.
+            shown = f"{value:.6g}" if abs(value) < 10**300 else "talet"
+            self.f.add(
+                path,
+                f"{shown} är orimligt stort (högst {limit:,.0f}). ".replace(",", " ")
+                + "Kontrollera talet och enheten.",
+            )
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
             if isinstance(value, str) and re.fullmatch(r"[\d\s\u00a0]+([.,]\d+)?", value):
@@ -248,6 +263,13 @@ class _Parser:
             self.f.add(
                 path,
                 f"vikten {value:g} är större än 1. Ange vikten som andel, t.ex. 0.25 för 25 %.",
+            )
+            return None
+        if value > limit:
+            self.f.add(
+                path,
+                f"{value:g} är orimligt stort (högst {limit:,.0f}). ".replace(",", " ")
+                + "Kontrollera talet och enheten.",
             )
             return None
         return float(value)
@@ -337,7 +359,7 @@ class _Parser:
                 "personalkategorin",
                 "model.yml (cost_standards)",
             )
-            fte = self.number(path + ("fte",))
+            fte = self.number(path + ("fte",), limit=MAX_FTE)
             if area not in areas or category not in categories or fte is None:
                 continue
             if (area, category) in seen:
@@ -377,7 +399,7 @@ class _Parser:
             key = self.f.one_of(
                 path + ("key_id",), keys, "nyckeln", "model.yml (service_areas → keys)"
             )
-            factor = self.number(path + ("factor",))
+            factor = self.number(path + ("factor",), limit=MAX_FACTOR)
             if (customer is not None and customer not in customers) or key not in keys:
                 continue
             if factor is None:

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .calculation import PriceModelResult, calculate
 from .inputs import MODEL_FILE, InputError, PriceModelInput, load_input
+from .problems import load_yaml
 from .reorganisation import apply_mapping_to_charges, mapping_table
 
 _YEAR = re.compile(r"^\d{4}$")
@@ -50,9 +50,9 @@ class YearData:
 def _current_year(data_dir: Path) -> int | None:
     """This year: ``price_list_year`` of model.yml, else the folder's name if it is a year."""
     try:
-        raw = yaml.safe_load((data_dir / MODEL_FILE).read_text(encoding="utf-8"))
+        raw, _ = load_yaml((data_dir / MODEL_FILE).read_text(encoding="utf-8"), MODEL_FILE)
         year = raw.get("price_list_year") if isinstance(raw, dict) else None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, InputError):
         year = None
     if isinstance(year, int) and not isinstance(year, bool):
         return year
@@ -73,16 +73,62 @@ def _candidate_folders(data_dir: Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
-def _earlier_models(data_dir: Path) -> list[tuple[int, Path, PriceModelInput]]:
-    models = []
+@dataclass(frozen=True)
+class SkippedYear:
+    """An earlier year's folder that the trend leaves out, and why (Swedish)."""
+
+    year: int
+    folder: Path
+    reason: str
+
+
+def _scan_earlier(
+    data_dir: Path,
+) -> tuple[list[tuple[int, Path, PriceModelInput]], list[SkippedYear]]:
+    models, skipped = [], []
     for year, path in _candidate_folders(data_dir):
         try:
             model = load_input(path)
-        except InputError:
-            continue  # a broken earlier year is left out, not an error of this year's report
+        except InputError as error:
+            # Not an error of this year's report, but never silently left out: the trend
+            # chapter says which year is missing and its first problem.
+            first = error.problems[0] if error.problems else "okänt fel"
+            more = len(error.problems) - 1
+            reason = f"datamappen har fel ({first}" + (
+                f", och {more} fel till)" if more > 0 else ")"
+            )
+            skipped.append(SkippedYear(year, path, reason))
+            continue
         if model.price_list_year == year:
             models.append((year, path, model))
-    return models
+        else:
+            skipped.append(
+                SkippedYear(
+                    year,
+                    path,
+                    f"model.yml i mappen anger prislisteåret {model.price_list_year}, inte {year}",
+                )
+            )
+    return models, skipped
+
+
+def _earlier_models(data_dir: Path) -> list[tuple[int, Path, PriceModelInput]]:
+    return _scan_earlier(data_dir)[0]
+
+
+def skipped_years(data_dir: Path | str) -> list[SkippedYear]:
+    """The earlier years' folders beside ``data_dir`` that cannot be part of the trend."""
+    return _scan_earlier(Path(data_dir))[1]
+
+
+def skipped_years_text(skipped: list[SkippedYear]) -> str:
+    """A Swedish sentence per year left out of the trend (empty when none), each starting with
+    a space so that it can follow the chapter's introduction."""
+    return "".join(
+        f" Året {s.year} ({s.folder.name}/ bredvid årets datamapp) är inte med i jämförelsen: "
+        f"{s.reason}. Rätta mappen och bygg om rapporten."
+        for s in skipped
+    )
 
 
 def find_years(data_dir: Path | str) -> list[tuple[int, Path]]:
