@@ -1,0 +1,509 @@
+"""``prismodell volumes``: the year's volumes from the source systems' extracts, and a report
+on their quality.
+
+The counts per organisation code (:mod:`prismodell.extract_engine`) become volumes per
+customer through ``org_mapping.csv``; ``customer_mapping.csv`` then moves merged or split
+administrations to today's ids (:mod:`prismodell.reorganisation`). The quality report lists
+what the analyst should look at before using the volumes: rows outside the period, unknown
+organisation codes, repeated transaction ids, missing and negative values, customers with
+volume last year but none this year, and each key's total against last year's (the previous
+year's folder beside the data folder), changes beyond ±25 % flagged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .extract_engine import KeyCounts, count_volumes
+from .extracts import (
+    EXTRACTS_DIR,
+    EXTRACTS_FILE,
+    ORG_MAPPING,
+    VolumeInput,
+    has_extracts,
+    load_volume_input,
+)
+from .inputs import InputError, PriceModelInput, load_input
+from .reorganisation import apply_mapping
+
+VOLUMES_FILE = "volumes.csv"
+QUALITY_FILE = "volume_quality.csv"
+WORKBOOK_FILE = "volymer.xlsx"
+CHANGE_LIMIT = 0.25  # a key's total changing more than this against last year is flagged
+QUALITY_COLUMNS = [
+    "check",
+    "key_id",
+    "extract",
+    "org_code",
+    "customer_id",
+    "rows",
+    "volume",
+    "previous_volume",
+    "change",
+    "flagged",
+    "description",
+]
+# The checks, in the order the report lists them, with their Swedish headings.
+CHECKS = {
+    "utanfor_perioden": "Rader utanför perioden",
+    "okand_organisationskod": "Organisationskoder utan kund",
+    "dubbletter": "Upprepade transaktions-id",
+    "saknat_varde": "Rader med saknade värden",
+    "negativt_varde": "Negativa värden",
+    "ingen_volym_i_ar": "Kunder utan volym i år som hade volym förra året",
+    "total_mot_forra_aret": "Nyckelns total mot förra året",
+}
+
+
+@dataclass(frozen=True)
+class VolumeRun:
+    """The volumes counted from the extracts and what was found on the way."""
+
+    model: VolumeInput
+    volumes: pd.DataFrame  # customer_id, key_id, volume (the data contract's volumes.csv)
+    quality: pd.DataFrame  # QUALITY_COLUMNS
+    totals: pd.DataFrame  # key_id, name, source, volume, previous_volume, change, flagged
+    previous_year: int | None  # the year compared with (None: no previous folder found)
+
+
+# --------------------------------------------------------------------------- pure steps
+
+
+def customer_volumes(
+    counts: list[KeyCounts], model: VolumeInput
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Volumes per customer and key on today's ids, and the counts of unmapped codes.
+
+    Returns (volumes: customer_id, key_id, volume; unmapped: key_id, extract, org_code, rows,
+    volume). Only positive volumes are rows of volumes.csv.
+    """
+    frames, unmapped = [], []
+    for item in counts:
+        source = model.extracts[item.extract].source
+        codes = model.org_mapping.loc[model.org_mapping["source"] == source]
+        by_org = item.by_org[item.by_org["org_code"].notna()]
+        merged = by_org.merge(
+            codes[["org_code", "customer_id"]], on="org_code", how="left", sort=False
+        )
+        lost = merged[merged["customer_id"].isna()]
+        unmapped.append(
+            lost.assign(key_id=item.key_id, extract=item.extract)[
+                ["key_id", "extract", "org_code", "rows", "volume"]
+            ]
+        )
+        found = merged[merged["customer_id"].notna()]
+        frames.append(
+            found.groupby("customer_id", sort=False, as_index=False)["volume"]
+            .sum()
+            .assign(key_id=item.key_id)
+        )
+    volumes = pd.concat(frames, ignore_index=True)[["customer_id", "key_id", "volume"]]
+    volumes["volume"] = volumes["volume"].astype(float)
+    volumes = apply_mapping(volumes, model.customer_mapping)
+    return order_volumes(volumes[volumes["volume"] > 0], model), pd.concat(
+        unmapped, ignore_index=True
+    )
+
+
+def order_volumes(volumes: pd.DataFrame, model: VolumeInput) -> pd.DataFrame:
+    """customers.csv's order, then the keys' order in model.yml (as a data folder lists them)."""
+    customer_rank = {c: i for i, c in enumerate(model.customers["customer_id"])}
+    key_rank = {k: i for i, k in enumerate(model.keys["key_id"])}
+    ranked = volumes.assign(
+        _c=volumes["customer_id"].map(customer_rank).fillna(len(customer_rank)),
+        _k=volumes["key_id"].map(key_rank),
+    )
+    ranked = ranked.sort_values(["_c", "customer_id", "_k"], kind="stable")
+    return ranked[["customer_id", "key_id", "volume"]].reset_index(drop=True)
+
+
+def key_totals(
+    volumes: pd.DataFrame, previous: pd.DataFrame | None, model: VolumeInput
+) -> pd.DataFrame:
+    """Each key's total this year and last year; changes beyond ±CHANGE_LIMIT flagged."""
+    keys = model.keys[["key_id", "name", "source"]].copy()
+    keys["volume"] = keys["key_id"].map(volumes.groupby("key_id")["volume"].sum()).fillna(0.0)
+    if previous is None:
+        keys["previous_volume"] = np.nan
+    else:
+        keys["previous_volume"] = keys["key_id"].map(previous.groupby("key_id")["volume"].sum())
+    previous_total = keys["previous_volume"].where(keys["previous_volume"] > 0)
+    keys["change"] = keys["volume"] / previous_total - 1
+    keys["flagged"] = keys["change"].abs() > CHANGE_LIMIT
+    return keys.reset_index(drop=True)
+
+
+def rows_text(n: int) -> str:
+    """'1 rad', '12 rader', '1 234 rader'."""
+    from .style import format_number, plain_spaces
+
+    return plain_spaces(format_number(n)) + (" rad" if n == 1 else " rader")
+
+
+def _row(check: str, description: str, **values) -> dict:
+    return {"check": check, "flagged": True, "description": description, **values}
+
+
+def quality_table(
+    counts: list[KeyCounts],
+    unmapped: pd.DataFrame,
+    volumes: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    totals: pd.DataFrame,
+    model: VolumeInput,
+) -> pd.DataFrame:
+    """The findings, one row each (QUALITY_COLUMNS), in the order of CHECKS."""
+    rows: list[dict] = []
+    for item in counts:
+        extract = model.extracts[item.extract]
+        by_org = item.by_org
+        period = f"{extract.period[0]} – {extract.period[1]}"
+        outside = int(by_org["outside"].sum())
+        if outside:
+            rows.append(
+                _row(
+                    "utanfor_perioden",
+                    f"{rows_text(outside)} med datum utanför perioden {period} räknas inte.",
+                    key_id=item.key_id,
+                    extract=item.extract,
+                    rows=outside,
+                )
+            )
+    for item in unmapped.itertuples():
+        rows.append(
+            _row(
+                "okand_organisationskod",
+                f"koden finns inte i {ORG_MAPPING}.csv för {model.extracts[item.extract].source}"
+                f"; {rows_text(int(item.rows))} räknas inte. Lägg till koden med rätt kund.",
+                key_id=item.key_id,
+                extract=item.extract,
+                org_code=item.org_code,
+                rows=int(item.rows),
+                volume=float(item.volume),
+            )
+        )
+    for item in counts:
+        if item.duplicates:
+            column = model.extracts[item.extract].transaction_id
+            rows.append(
+                _row(
+                    "dubbletter",
+                    f"{rows_text(item.duplicates)} med ett {column} som redan förekommit "
+                    "(dubbletter i uttaget).",
+                    key_id=item.key_id,
+                    extract=item.extract,
+                    rows=item.duplicates,
+                )
+            )
+    for item in counts:
+        no_org = item.by_org.loc[item.by_org["org_code"].isna(), "rows"].sum()
+        missing = int(item.by_org["missing"].sum() + no_org)
+        if missing:
+            rows.append(
+                _row(
+                    "saknat_varde",
+                    f"{rows_text(missing)} utan organisationskod, datum eller det värde som "
+                    "räknas räknas inte.",
+                    key_id=item.key_id,
+                    extract=item.extract,
+                    rows=missing,
+                )
+            )
+    for item in counts:
+        negative = int(item.by_org["negative"].sum())
+        if negative:
+            rows.append(
+                _row(
+                    "negativt_varde",
+                    f"{rows_text(negative)} med negativt värde räknas inte. Rätta i källsystemet "
+                    "om de är korrigeringar som ska dras av.",
+                    key_id=item.key_id,
+                    extract=item.extract,
+                    rows=negative,
+                )
+            )
+    if previous is not None:
+        had = previous[previous["volume"] > 0]
+        now = set(zip(volumes["customer_id"], volumes["key_id"], strict=True))
+        for item in order_volumes(had, model).itertuples():
+            if (item.customer_id, item.key_id) not in now:
+                rows.append(
+                    _row(
+                        "ingen_volym_i_ar",
+                        "kunden hade volym på nyckeln förra året men har ingen i år.",
+                        key_id=item.key_id,
+                        customer_id=item.customer_id,
+                        volume=0.0,
+                        previous_volume=float(item.volume),
+                    )
+                )
+        for item in totals.itertuples():
+            rows.append(
+                {
+                    "check": "total_mot_forra_aret",
+                    "key_id": item.key_id,
+                    "volume": item.volume,
+                    "previous_volume": item.previous_volume,
+                    "change": item.change,
+                    "flagged": bool(item.flagged),
+                    "description": (
+                        f"förändringen är större än ±{CHANGE_LIMIT:.0%}. Kontrollera uttaget."
+                        if item.flagged
+                        else ""
+                    ),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=QUALITY_COLUMNS)
+    frame["rows"] = frame["rows"].astype("Int64")
+    frame["flagged"] = frame["flagged"].astype(bool)
+    return frame
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def previous_volumes(model: VolumeInput) -> tuple[int | None, pd.DataFrame | None]:
+    """Last year's volumes (the folder of the year before, beside this one) on today's ids.
+
+    A previous folder that cannot be loaded is treated as absent: the comparison is a check,
+    not a reason to stop.
+    """
+    year = model.price_list_year - 1
+    folder = Path(model.data_dir).resolve().parent / str(year)
+    if not folder.is_dir():
+        return None, None
+    try:
+        earlier: PriceModelInput = load_input(folder)
+    except InputError:
+        return None, None
+    return year, apply_mapping(earlier.volumes, model.customer_mapping)
+
+
+def run_volumes(data_dir: Path | str) -> VolumeRun:
+    """Count the volumes of a data folder from its extracts. Raises InputError on bad input."""
+    model = load_volume_input(data_dir)
+    counts = count_volumes(model)
+    volumes, unmapped = customer_volumes(counts, model)
+    year, previous = previous_volumes(model)
+    totals = key_totals(volumes, previous, model)
+    quality = quality_table(counts, unmapped, volumes, previous, totals, model)
+    return VolumeRun(model, volumes, quality, totals, year)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _volume_text(series: pd.Series) -> pd.Series:
+    """Counts print as integers; a summed decimal keeps its decimals (no trailing zeros)."""
+    return series.map(lambda v: str(int(v)) if float(v).is_integer() else repr(float(v)))
+
+
+def write_volume_outputs(run: VolumeRun, stage: Path) -> list[Path]:
+    """Write volumes.csv, volume_quality.csv and volymer.xlsx into ``stage`` (a folder whose
+    files the caller moves into place when all are written); return the files written."""
+    from .export import write_csv
+
+    stage = Path(stage)
+    volumes = run.volumes.assign(volume=_volume_text(run.volumes["volume"]))
+    write_csv(volumes, stage / VOLUMES_FILE)
+    quality = run.quality.copy()
+    for column in ("volume", "previous_volume"):
+        present = quality[column].notna()
+        quality[column] = quality[column].astype(object)
+        quality.loc[present, column] = _volume_text(quality.loc[present, column])
+    write_csv(quality, stage / QUALITY_FILE)
+    write_volume_workbook(run, stage / WORKBOOK_FILE)
+    return [stage / VOLUMES_FILE, stage / QUALITY_FILE, stage / WORKBOOK_FILE]
+
+
+def write_volumes(run: VolumeRun, out_dir: Path) -> list[Path]:
+    """All outputs into ``out_dir`` at once (staged beside it, moved when complete)."""
+    from .export import staged_output
+
+    with staged_output(out_dir) as stage:
+        names = [p.name for p in write_volume_outputs(run, stage)]
+    return [Path(out_dir) / name for name in names]
+
+
+def write_volume_workbook(run: VolumeRun, path: Path) -> None:
+    """volymer.xlsx: the volumes per customer and key, the totals against last year and the
+    quality findings, in the house style of prislista.xlsx."""
+    from openpyxl import Workbook
+
+    from . import style
+    from .workbook import Col, _sheet
+
+    model = run.model
+    subtitle = f"Prislista {model.price_list_year}. Volymperiod {model.volume_period[0]} – " + (
+        f"{model.volume_period[1]}."
+    )
+    if model.example_data:
+        subtitle += " EXEMPELDATA – inte stadens verkliga siffror."
+    names = dict(zip(model.customers["customer_id"], model.customers["name"], strict=True))
+    key_names = dict(zip(model.keys["key_id"], model.keys["name"], strict=True))
+    book = Workbook(write_only=True)
+    volumes = run.volumes.assign(
+        customer=run.volumes["customer_id"].map(names).fillna(run.volumes["customer_id"]),
+        key=run.volumes["key_id"].map(key_names),
+    )
+    _sheet(
+        book,
+        "Volymer",
+        "Volymer per kund och fördelningsnyckel",
+        subtitle,
+        [
+            Col("Kund", "customer", width=40),
+            Col("customer_id", "customer_id", width=28),
+            Col("Nyckel", "key", width=36),
+            Col("key_id", "key_id", width=28),
+            Col("Volym", "volume", style.XLSX_NUMBER, 14),
+        ],
+        volumes,
+        note="Samma volymer som volumes.csv, efter org_mapping och customer_mapping.",
+    )
+    compared = f" mot {run.previous_year}" if run.previous_year else ""
+    _sheet(
+        book,
+        "Per nyckel",
+        f"Volym per nyckel{compared}",
+        subtitle,
+        [
+            Col("Nyckel", "name", width=36),
+            Col("key_id", "key_id", width=28),
+            Col("Källa", "source", width=12),
+            Col("Volym", "volume", style.XLSX_NUMBER, 14),
+            Col("Förra året", "previous_volume", style.XLSX_NUMBER, 14),
+            Col("Förändring", "change", style.XLSX_PERCENT, 12),
+            Col(f"Över ±{CHANGE_LIMIT:.0%}", "flagged_text", width=12),
+        ],
+        run.totals.assign(flagged_text=run.totals["flagged"].map({True: "Ja", False: ""})),
+    )
+    quality = run.quality.assign(
+        check_text=run.quality["check"].map(CHECKS),
+        flagged_text=run.quality["flagged"].map({True: "Ja", False: ""}),
+    )
+    _sheet(
+        book,
+        "Datakvalitet",
+        "Datakvalitet i uttagen",
+        subtitle,
+        [
+            Col("Kontroll", "check_text", width=36),
+            Col("key_id", "key_id", width=26),
+            Col("Uttag", "extract", width=20),
+            Col("Org.kod", "org_code", width=12),
+            Col("customer_id", "customer_id", width=26),
+            Col("Rader", "rows", style.XLSX_NUMBER, 10),
+            Col("Volym", "volume", style.XLSX_NUMBER, 12),
+            Col("Förra året", "previous_volume", style.XLSX_NUMBER, 12),
+            Col("Förändring", "change", style.XLSX_PERCENT, 12),
+            Col("Att se över", "flagged_text", width=10),
+            Col("Beskrivning", "description", width=70),
+        ],
+        quality.astype({"rows": object}).where(quality.notna(), None),
+    )
+    book.save(path)
+
+
+# --------------------------------------------------------------------------- the book
+
+
+def extracts_fingerprint(data_dir: Path | str) -> bytes:
+    """What the volumes chapter shows depends on: extracts.yml, the extracts, org_mapping and
+    the previous year's volumes."""
+    data_dir = Path(data_dir)
+    digest = hashlib.sha256()
+    files = [data_dir / EXTRACTS_FILE, *sorted((data_dir / EXTRACTS_DIR).rglob("*"))]
+    files += [data_dir / f"{ORG_MAPPING}{suffix}" for suffix in (".csv", ".xlsx")]
+    files += sorted(data_dir.resolve().parent.glob("*/volumes.*"))
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest().encode()
+
+
+def chapter_summary(run: VolumeRun) -> dict[str, str]:
+    """The chapter's computed sentences (Swedish)."""
+    from .style import format_number
+
+    flagged = run.totals[run.totals["flagged"]]
+    findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
+    texts = {
+        "period": f"{run.model.volume_period[0]} – {run.model.volume_period[1]}",
+        "keys": str(len(run.totals)),
+        "rows": format_number(len(run.volumes)),
+        "findings": format_number(len(findings)),
+    }
+    if run.previous_year is None:
+        texts["comparison"] = (
+            "Det finns ingen datamapp för förra året bredvid årets, så volymerna kan inte "
+            "jämföras med förra årets."
+        )
+    elif flagged.empty:
+        texts["comparison"] = (
+            f"Ingen nyckels total skiljer sig mer än ±{CHANGE_LIMIT:.0%} från "
+            f"{run.previous_year}.".replace("%", "\u00a0%")
+        )
+    else:
+        texts["comparison"] = (
+            f"{len(flagged)} av {len(run.totals)} nycklar skiljer sig mer än "
+            f"±{CHANGE_LIMIT:.0%} från {run.previous_year}".replace("%", "\u00a0%")
+            + ": "
+            + ", ".join(flagged["name"])
+            + ". Kontrollera uttagen för dem innan volymerna används."
+        )
+    return texts
+
+
+def quality_overview(run: VolumeRun) -> pd.DataFrame:
+    """Per check: how many findings and rows (checks without findings are left out)."""
+    findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
+    if findings.empty:
+        return pd.DataFrame(columns=["check", "findings", "rows"])
+    grouped = findings.groupby("check", sort=False).agg(
+        findings=("check", "size"), rows=("rows", lambda s: s.fillna(0).sum())
+    )
+    grouped = grouped.reindex([c for c in CHECKS if c in grouped.index]).reset_index()
+    grouped["check"] = grouped["check"].map(CHECKS)
+    return grouped
+
+
+def load_chapter(data_dir: Path | str) -> VolumeRun | None:
+    """The run for the chapter, or None when the folder has no extracts.yml."""
+    return run_volumes(data_dir) if has_extracts(data_dir) else None
+
+
+def volume_report(run: VolumeRun) -> str:
+    """The terminal summary of a run (Swedish, plain spaces)."""
+    from .style import format_number, format_percent, plain_spaces
+
+    model = run.model
+    lines = [
+        f"Volymer för prislista {model.price_list_year} (volymperiod {model.volume_period[0]} – "
+        f"{model.volume_period[1]})" + (" – EXEMPELDATA" if model.example_data else ""),
+        "Total per nyckel"
+        + (
+            f" mot {run.previous_year}:"
+            if run.previous_year
+            else " (inget förra år att jämföra med):"
+        ),
+    ]
+    width = max(len(k) for k in run.totals["key_id"]) + 2
+    for row in run.totals.itertuples():
+        change = "" if pd.isna(row.change) else format_percent(row.change, signed=True)
+        mark = f"  ← över ±{CHANGE_LIMIT:.0%}" if row.flagged else ""
+        lines.append(
+            plain_spaces(
+                f"  {row.key_id:<{width}}{format_number(row.volume):>14}  {change:>9}{mark}"
+            )
+        )
+    findings = run.quality[run.quality["flagged"]]
+    lines.append(f"Datakvalitet: {len(findings)} saker att se över (se volume_quality.csv):")
+    for check, group in findings.groupby("check", sort=False):
+        lines.append(f"  {CHECKS[check]}: {len(group)}")
+    return "\n".join(lines)
