@@ -13,6 +13,7 @@ file's order (DuckDB preserves insertion order), so ``rowid + 2`` is the row in 
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 from dataclasses import dataclass
@@ -113,27 +114,45 @@ def _csv_source(path: Path, encoding: str) -> tuple[str, list]:
     )
 
 
-def _csv_problem(error: Exception, file: str, encoding: str) -> Problem:
-    text = str(error)
-    match = re.search(r"Line: (\d+)", text)
-    row = int(match.group(1)) if match else None
-    if "unicode" in text.lower() or "encoding" in text.lower():
-        other = "latin-1" if encoding == "utf-8" else "utf-8"
-        message = (
-            f"filen är inte {encoding.upper()}-kodad. Spara om den som UTF-8, eller ange "
-            f"encoding: {other} för uttaget i extracts.yml."
-        )
-    elif "columns" in text.lower():
-        message = (
-            "raden har ett annat antal fält än rubrikraden. Kontrollera avgränsare och "
-            "citattecken på raden (exportera uttaget på nytt)."
-        )
-    else:
-        message = (
-            "filen kunde inte läsas som CSV. Kontrollera att den har en rubrikrad och att "
-            "fälten avgränsas med komma eller semikolon."
-        )
-    return Problem(file, message, row=row)
+def _csv_problem(error: Exception, path: Path, shown: str, encoding: str) -> Problem:
+    """The analyst's version of a CSV that DuckDB could not read: find the row in Python
+    (only on this error path) and say what is wrong with it."""
+    codec = "utf-16" if encoding == "utf-16" else encoding
+    if codec != "utf-16":
+        with path.open("rb") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    line.decode(codec)
+                except UnicodeDecodeError:
+                    other = "latin-1" if encoding == "utf-8" else "utf-8"
+                    return Problem(
+                        shown,
+                        f"filen är inte {encoding.upper()}-kodad. Spara om den som UTF-8, eller "
+                        f"ange encoding: {other} för uttaget i extracts.yml.",
+                        row=number,
+                    )
+    try:
+        delimiter = _csv_source(path, encoding)[1][1]
+        with path.open(encoding=codec, newline="") as handle:
+            records = csv.reader(handle, delimiter=delimiter)
+            width = len(next(records, []))
+            for number, record in enumerate(records, start=2):
+                if record and len(record) != width:
+                    return Problem(
+                        shown,
+                        f"raden har {len(record)} fält men rubrikraden {width}. Kontrollera "
+                        "avgränsare och citattecken på raden (eller exportera uttaget på nytt).",
+                        row=number,
+                    )
+    except (UnicodeError, csv.Error):
+        pass
+    match = re.search(r"Line: (\d+)", str(error))
+    return Problem(
+        shown,
+        "filen kunde inte läsas som CSV. Kontrollera att den har en rubrikrad och att "
+        "fälten avgränsas med komma eller semikolon.",
+        row=int(match.group(1)) if match else None,
+    )
 
 
 def _load_file(
@@ -160,7 +179,7 @@ def _load_file(
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}", params).fetchall()
     except duckdb.Error as error:
-        return None, {}, [_csv_problem(error, shown, extract.encoding)]
+        return None, {}, [_csv_problem(error, path, shown, extract.encoding)]
     types = {str(name).strip(): (str(name), str(kind)) for name, kind, *_ in described}
     missing = [c for c in needed if c not in types]
     if missing:
@@ -196,7 +215,7 @@ def _load_file(
             params,
         )
     except duckdb.Error as error:
-        return None, {}, [_csv_problem(error, shown, extract.encoding)]
+        return None, {}, [_csv_problem(error, path, shown, extract.encoding)]
     return row_sql, kinds, []
 
 
