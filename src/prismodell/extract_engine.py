@@ -26,6 +26,8 @@ from .extracts import Extract, Filter, KeyRule, VolumeInput
 from .inputs import InputError, Problem, read_raw_table
 
 MAX_ROWS_SHOWN = 3  # bad values listed one by one per file and column; the rest are counted
+BAD_DATE = "datumet {value} kan inte läsas. Ange det som ÅÅÅÅ-MM-DD (eller månaden som ÅÅÅÅ-MM)."
+BAD_NUMBER = "{value} är inte ett tal. Kolumnen summeras och ska bara innehålla tal."
 COUNT_COLUMNS = ["org_code", "rows", "volume", "outside", "missing", "negative"]
 
 # Helpers defined once per connection. The month (ÅÅÅÅMM as an integer) of a date text:
@@ -56,8 +58,12 @@ def quote(identifier: str) -> str:
 def connect() -> duckdb.DuckDBPyConnection:
     """An in-memory database that never reaches for the network (no extension downloads)."""
     con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
     )
+    con.execute("SET enable_progress_bar = false")
     for macro in _MACROS:
         con.execute(macro)
     return con
@@ -71,16 +77,6 @@ class KeyCounts:
     extract: str
     by_org: pd.DataFrame  # COUNT_COLUMNS
     duplicates: int  # rows whose transaction id occurred before (0 without transaction_id)
-
-
-@dataclass
-class _Loaded:
-    """One extract's files in temporary tables; ``columns`` maps a file column to its c<i>."""
-
-    extract: Extract
-    columns: dict[str, str]
-    tables: list[tuple[str, str, Path]]  # table, row expression, file
-    sums: dict[str, str]  # summed file column -> its number column
 
 
 def _needed_columns(extract: Extract, rules: list[KeyRule]) -> list[str]:
@@ -102,16 +98,13 @@ def _display(path: Path, root: Path) -> str:
         return path.name
 
 
-def _csv_source(path: Path, encoding: str) -> tuple[str, list]:
+def _delimiter(path: Path, encoding: str) -> str:
+    """The header line's most frequent separator (a Swedish Excel writes semicolons)."""
     with path.open("rb") as handle:
         first = handle.readline()
     header = first.decode("utf-16" if encoding == "utf-16" else encoding, errors="replace")
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
-    delimiter = max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
-    return (
-        "read_csv(?, delim = ?, header = true, all_varchar = true, encoding = ?, quote = '\"')",
-        [str(path), delimiter, encoding],
-    )
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
 def _csv_problem(error: Exception, path: Path, shown: str, encoding: str) -> Problem:
@@ -132,7 +125,7 @@ def _csv_problem(error: Exception, path: Path, shown: str, encoding: str) -> Pro
                         row=number,
                     )
     try:
-        delimiter = _csv_source(path, encoding)[1][1]
+        delimiter = _delimiter(path, encoding)
         with path.open(encoding=codec, newline="") as handle:
             records = csv.reader(handle, delimiter=delimiter)
             width = len(next(records, []))
@@ -155,116 +148,176 @@ def _csv_problem(error: Exception, path: Path, shown: str, encoding: str) -> Pro
     )
 
 
-def _load_file(
+@dataclass(frozen=True)
+class _File:
+    """One file of an extract: how to read it (SQL with named parameters) and its columns."""
+
+    path: Path
+    shown: str  # as the analyst names it: relative to the data folder
+    source: str  # a table function call or a registered view
+    params: dict
+    names: dict[str, str]  # configured column -> the column's name in the file
+    row_sql: str  # the analyst's row number in a table made from ``source``
+
+
+def _describe(
     con: duckdb.DuckDBPyConnection,
     extract: Extract,
     path: Path,
+    tag: str,
     needed: list[str],
-    table: str,
-    sums: list[str],
     shown: str,
-) -> tuple[str | None, dict[str, str], list[Problem]]:
-    """Read one file into ``table``; returns the row expression, column kinds and problems."""
+) -> tuple[_File | None, dict[str, str], list[Problem]]:
+    """How to read one file, the kinds (tal/text) of its typed columns, and its problems."""
     suffix = path.suffix.lower()
+    params: dict = {}
     if suffix == ".xlsx":
         frame = read_raw_table(path)  # InputError names the file; index = Excel row
         frame = frame.assign(_row=frame.index.astype("int64"))
-        con.register(f"{table}_df", frame)
-        source, params, row_sql = f"{table}_df", [], "_row"
+        con.register(f"x{tag}", frame)
+        source, row_sql = f"x{tag}", "_row"
     elif suffix == ".parquet":
-        source, params, row_sql = "read_parquet(?)", [str(path)], "rowid + 2"
+        source, row_sql = f"read_parquet($file{tag})", "rowid + 2"
+        params = {f"file{tag}": str(path)}
     else:
-        source, params = _csv_source(path, extract.encoding)
+        source = (
+            f"read_csv($file{tag}, delim = $delim{tag}, header = true, all_varchar = true, "
+            f"encoding = $enc{tag}, quote = '\"')"
+        )
+        params = {
+            f"file{tag}": str(path),
+            f"delim{tag}": _delimiter(path, extract.encoding),
+            f"enc{tag}": extract.encoding,
+        }
         row_sql = "rowid + 2"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}", params).fetchall()
     except duckdb.Error as error:
         return None, {}, [_csv_problem(error, path, shown, extract.encoding)]
     types = {str(name).strip(): (str(name), str(kind)) for name, kind, *_ in described}
+    types.pop("_row", None)
     missing = [c for c in needed if c not in types]
     if missing:
-        have = [n for n in types if n != "_row"]
         problems = []
         for name in missing:
-            hint = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
+            hint = difflib.get_close_matches(name, list(types), n=1, cutoff=0.6)
             fix = (
                 f"kolumnen heter {hint[0]!r} i filen – rätta namnet i extracts.yml."
                 if hint
-                else "filen har kolumnerna " + ", ".join(have) + "."
+                else "filen har kolumnerna " + ", ".join(types) + "."
             )
             problems.append(Problem(shown, f"kolumnen saknas: {fix}", row=1, column=name))
         return None, {}, problems
     kinds = {
         c: "tal" if _NUMERIC_TYPES.match(types[c][1]) else "text"
         for c in needed
-        if types[c][1] != "VARCHAR" or suffix != ".csv"
+        if suffix == ".parquet"
     }
-    inner = ", ".join(
-        f"NULLIF(trim(CAST({quote(types[c][0])} AS VARCHAR)), '') AS c{i}"
-        for i, c in enumerate(needed)
+    names = {c: types[c][0] for c in needed}
+    return _File(path, shown, source, params, names, row_sql), kinds, []
+
+
+def _columns_sql(file: _File, needed: list[str]) -> str:
+    """The configured columns of a file as trimmed text (empty = NULL), named c0, c1, …"""
+    return ", ".join(
+        f"NULLIF(trim(CAST({quote(file.names[c])} AS VARCHAR)), '') AS c{j}"
+        for j, c in enumerate(needed)
     )
-    if row_sql == "_row":
-        inner += ", _row"
-    date = f"c{needed.index(extract.date_column)}"
-    derived = [f"pm_month({date}) AS m"]
-    derived += [f"pm_number(c{needed.index(c)}) AS n{needed.index(c)}" for c in sums]
-    try:
-        con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT *, {', '.join(derived)} "
-            f"FROM (SELECT {inner} FROM {source})",
-            params,
-        )
-    except duckdb.Error as error:
-        return None, {}, [_csv_problem(error, path, shown, extract.encoding)]
-    return row_sql, kinds, []
 
 
-def _bad_values(
+def _derived_sql(extract: Extract, needed: list[str], sums: list[str]) -> str:
+    """The month of the date column (m) and the numbers of the summed columns (n<j>)."""
+    parts = [f"pm_month(c{needed.index(extract.date_column)}) AS m"]
+    parts += [f"pm_number(c{needed.index(c)}) AS n{needed.index(c)}" for c in sums]
+    return ", ".join(parts)
+
+
+def _filter_sql(filters: tuple[Filter, ...], needed: list[str], params: dict) -> str:
+    """Filters as SQL over c<j> with their values added to ``params`` (named, bound)."""
+    parts = []
+    for f in filters:
+        c = f"c{needed.index(f.column)}"
+        names = []
+        for value in f.values:
+            name = f"v{len(params)}"
+            params[name] = value
+            names.append(f"${name}")
+        if f.kind == "equals":
+            parts.append(f"{c} = {names[0]}")
+        elif f.kind == "one_of":
+            parts.append(f"{c} IN ({', '.join(names)})")
+        else:
+            parts.append(f"({c} IS NULL OR {c} NOT IN ({', '.join(names)}))")
+    return " AND ".join(parts) or "TRUE"
+
+
+def _month(text: str) -> int:
+    return int(text.replace("-", ""))
+
+
+def _bad_rows(
     con: duckdb.DuckDBPyConnection,
-    table: str,
-    row_sql: str,
+    file: _File,
+    extract: Extract,
+    needed: list[str],
+    sums: list[str],
     column: str,
     test: str,
-    shown: str,
-    name: str,
     message: str,
 ) -> list[Problem]:
+    """Only when the counting found bad values: the first rows with them, by row number.
+
+    The file goes into a table first: its rowid is then the position in the file.
+    """
+    table = f"bad_{abs(hash((file.path, column))) % 10**9}"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, {_derived_sql(extract, needed, sums)} "
+        f"FROM (SELECT {_columns_sql(file, needed)}"
+        + (", _row" if file.row_sql == "_row" else "")
+        + f" FROM {file.source})",
+        file.params,
+    )
+    params: dict = {}
+    where = _filter_sql(extract.filters, needed, params)
+    c = f"c{needed.index(column)}"
     found = con.execute(
-        f"SELECT count(*) OVER (), {row_sql} AS r, {column} FROM {table} WHERE {test} "
-        f"ORDER BY r LIMIT {MAX_ROWS_SHOWN}"
+        f"SELECT count(*) OVER (), {file.row_sql} AS r, {c} FROM {table} "
+        f"WHERE ({where}) AND {test.format(c=c, n=c.replace('c', 'n'))} "
+        f"ORDER BY r LIMIT {MAX_ROWS_SHOWN}",
+        params,
     ).fetchall()
-    problems = [Problem(shown, message.format(value=repr(v)), int(r), name) for _, r, v in found]
+    con.execute(f"DROP TABLE {table}")
+    problems = [
+        Problem(file.shown, message.format(value=repr(v)), int(r), column) for _, r, v in found
+    ]
     if found and found[0][0] > MAX_ROWS_SHOWN:
         problems.append(
             Problem(
-                shown,
+                file.shown,
                 f"ytterligare {found[0][0] - MAX_ROWS_SHOWN} rader har samma fel i kolumnen.",
-                column=name,
+                column=column,
             )
         )
     return problems
 
 
-def _load_extract(
+def _count_extract(
     con: duckdb.DuckDBPyConnection, extract: Extract, rules: list[KeyRule], root: Path, n: int
-) -> tuple[_Loaded | None, list[Problem]]:
+) -> tuple[list[KeyCounts], list[Problem]]:
+    """All keys of one extract in one pass over its files (grouped by organisation code)."""
     needed = _needed_columns(extract, rules)
     sums = list(dict.fromkeys(r.column for r in rules if r.count == "sum" and r.column))
-    columns = {c: f"c{i}" for i, c in enumerate(needed)}
     problems: list[Problem] = []
-    tables: list[tuple[str, str, Path]] = []
-    kinds_seen: dict[str, tuple[str, str]] = {}  # column -> (kind, file) first seen
+    files: list[_File] = []
+    kinds_seen: dict[str, tuple[str, str]] = {}  # column -> (kind, file) where first seen
     for i, path in enumerate(extract.files):
         shown = _display(path, root)
-        table = f"e{n}_f{i}"
         try:
-            row_sql, kinds, found = _load_file(con, extract, path, needed, table, sums, shown)
+            file, kinds, found = _describe(con, extract, path, f"{n}_{i}", needed, shown)
         except InputError as error:
             problems += error.problems
             continue
         problems += found
-        if row_sql is None:
-            continue
         for column, kind in kinds.items():
             first = kinds_seen.setdefault(column, (kind, shown))
             if first[0] != kind:
@@ -277,92 +330,103 @@ def _load_extract(
                         column=column,
                     )
                 )
-        date = columns[extract.date_column]
-        problems += _bad_values(
-            con,
-            table,
-            row_sql,
-            date,
-            f"{date} IS NOT NULL AND m IS NULL",
-            shown,
-            extract.date_column,
-            "datumet {value} kan inte läsas. Ange det som ÅÅÅÅ-MM-DD (eller månaden som ÅÅÅÅ-MM).",
-        )
-        for column in sums:
-            c = columns[column]
-            problems += _bad_values(
-                con,
-                table,
-                row_sql,
-                c,
-                f"{c} IS NOT NULL AND n{c[1:]} IS NULL",
-                shown,
-                column,
-                "{value} är inte ett tal. Kolumnen summeras och ska bara innehålla tal.",
-            )
-        tables.append((table, row_sql, path))
+        if file is not None:
+            files.append(file)
     if problems:
-        return None, problems
-    return _Loaded(extract, columns, tables, {c: f"n{columns[c][1:]}" for c in sums}), []
+        return [], problems
 
-
-def _filter_sql(filters: tuple[Filter, ...], columns: dict[str, str]) -> tuple[str, list]:
-    parts, params = [], []
-    for f in filters:
-        c = columns[f.column]
-        marks = ", ".join("?" for _ in f.values)
-        if f.kind == "equals":
-            parts.append(f"{c} = ?")
-        elif f.kind == "one_of":
-            parts.append(f"{c} IN ({marks})")
-        else:
-            parts.append(f"({c} IS NULL OR {c} NOT IN ({marks}))")
-        params += list(f.values)
-    return (" AND ".join(parts) or "TRUE"), params
-
-
-def _month(text: str) -> int:
-    return int(text.replace("-", ""))
-
-
-def _count_key(con: duckdb.DuckDBPyConnection, loaded: _Loaded, rule: KeyRule) -> KeyCounts:
-    extract, columns = loaded.extract, loaded.columns
+    params: dict = {"ps": _month(extract.period[0]), "pe": _month(extract.period[1])}
+    for file in files:
+        params.update(file.params)
     union = " UNION ALL ".join(
-        f"SELECT * EXCLUDE (_row) FROM {t}" if r == "_row" else f"SELECT * FROM {t}"
-        for t, r, _ in loaded.tables
+        f"SELECT {i} AS f, {_columns_sql(file, needed)} FROM {file.source}"
+        for i, file in enumerate(files)
     )
-    where, params = _filter_sql(extract.filters + rule.filters, columns)
-    org = columns[extract.org_column]
-    value = columns[rule.column] if rule.column else None
-    if rule.count == "rows":
-        volume, absent, negative = "count(*) FILTER (WHERE inp)", "FALSE", "FALSE"
-    elif rule.count == "distinct":
-        volume = f"count(DISTINCT {value}) FILTER (WHERE inp)"
-        absent, negative = f"{value} IS NULL", "FALSE"
-    else:
-        number = loaded.sums[rule.column]
-        volume = f"coalesce(sum({number}) FILTER (WHERE inp AND {number} >= 0), 0)"
-        absent, negative = f"{value} IS NULL", f"{number} < 0"
-    start, end = (_month(p) for p in extract.period)
-    sql = (
-        f"SELECT {org} AS org_code, count(*) FILTER (WHERE inp) AS rows, {volume} AS volume, "
-        "count(*) FILTER (WHERE m IS NOT NULL AND NOT inp) AS outside, "
-        f"count(*) FILTER (WHERE m IS NULL OR (inp AND {absent})) AS missing, "
-        f"count(*) FILTER (WHERE inp AND {negative}) AS negative "
-        f"FROM (SELECT *, coalesce(m BETWEEN ? AND ?, FALSE) AS inp FROM ({union}) "
-        f"WHERE {where}) GROUP BY {org} ORDER BY {org}"
-    )
-    by_org = con.execute(sql, [start, end, *params]).df()
-    by_org.columns = COUNT_COLUMNS
-    duplicates = 0
+    where = _filter_sql(extract.filters, needed, params)
+    org = f"c{needed.index(extract.org_column)}"
+    aggregates = []
+    for k, rule in enumerate(rules):
+        only = _filter_sql(rule.filters, needed, params)
+        value = f"c{needed.index(rule.column)}" if rule.column else None
+        if rule.count == "rows":
+            volume, absent, negative = f"count(*) FILTER (WHERE inp AND {only})", "FALSE", "FALSE"
+        elif rule.count == "distinct":
+            volume = f"count(DISTINCT {value}) FILTER (WHERE inp AND {only})"
+            absent, negative = f"{value} IS NULL", "FALSE"
+        else:
+            number = f"n{needed.index(rule.column)}"
+            volume = f"coalesce(sum({number}) FILTER (WHERE inp AND {only} AND {number} >= 0), 0)"
+            absent, negative = f"{value} IS NULL", f"{number} < 0"
+        aggregates += [
+            f"count(*) FILTER (WHERE inp AND {only}) AS rows_{k}",
+            f"{volume} AS volume_{k}",
+            f"count(*) FILTER (WHERE m IS NOT NULL AND NOT inp AND {only}) AS outside_{k}",
+            f"count(*) FILTER (WHERE ({only}) AND (m IS NULL OR (inp AND {absent}))) "
+            f"AS missing_{k}",
+            f"count(*) FILTER (WHERE inp AND {only} AND {negative}) AS negative_{k}",
+        ]
+    checks: list[tuple[int, str, str, str]] = []  # file, column, test ({c}, {n}), message
+    for i in range(len(files)):
+        checks.append((i, extract.date_column, "{c} IS NOT NULL AND m IS NULL", BAD_DATE))
+        checks += [(i, c, "{c} IS NOT NULL AND {n} IS NULL", BAD_NUMBER) for c in sums]
+    for j, (i, column, test, _) in enumerate(checks):
+        c = f"c{needed.index(column)}"
+        aggregates.append(
+            f"count(*) FILTER (WHERE f = {i} AND {test.format(c=c, n=c.replace('c', 'n'))}) "
+            f"AS bad_{j}"
+        )
+    grouping = f"GROUP BY {org}"
     if extract.transaction_id:
-        tx = columns[extract.transaction_id]
-        duplicates = con.execute(
-            f"SELECT count({tx}) - count(DISTINCT {tx}) FROM ({union}) "
-            f"WHERE ({where}) AND m BETWEEN ? AND ?",
-            [*params, start, end],
-        ).fetchone()[0]
-    return KeyCounts(rule.key_id, extract.name, by_org, int(duplicates))
+        tx = f"c{needed.index(extract.transaction_id)}"
+        aggregates.append(
+            f"count({tx}) FILTER (WHERE inp) - count(DISTINCT {tx}) FILTER (WHERE inp) AS dups"
+        )
+        grouping = f"GROUP BY GROUPING SETS (({org}), ())"  # () counts ids across all codes
+    sql = (
+        f"SELECT {org} AS org_code, grouping({org}) AS whole, {', '.join(aggregates)} "
+        f"FROM (SELECT *, coalesce(m BETWEEN $ps AND $pe, FALSE) AS inp FROM "
+        f"(SELECT *, {_derived_sql(extract, needed, sums)} FROM ({union})) WHERE {where}) "
+        f"{grouping} ORDER BY whole, org_code"
+    )
+    try:
+        result = con.execute(sql, params).df()
+    except duckdb.Error:  # a row deep in a CSV that DESCRIBE did not see
+        for file in files:
+            try:
+                con.execute(f"SELECT count(*) FROM {file.source}", file.params).fetchall()
+            except duckdb.Error as own:
+                problems.append(_csv_problem(own, file.path, file.shown, extract.encoding))
+        if not problems:
+            raise
+        return [], problems
+
+    by_org, whole = result[result["whole"] == 0], result[result["whole"] == 1]
+    for j, (i, column, test, message) in enumerate(checks):
+        if by_org[f"bad_{j}"].sum() > 0:
+            problems += _bad_rows(con, files[i], extract, needed, sums, column, test, message)
+    if problems:
+        return [], problems
+
+    duplicates = int(whole["dups"].iloc[0]) if extract.transaction_id and len(whole) else 0
+    counts = []
+    for k, rule in enumerate(rules):
+        frame = by_org[
+            [
+                "org_code",
+                f"rows_{k}",
+                f"volume_{k}",
+                f"outside_{k}",
+                f"missing_{k}",
+                f"negative_{k}",
+            ]
+        ].copy()
+        frame.columns = COUNT_COLUMNS
+        frame["org_code"] = frame["org_code"].astype(object).where(frame["org_code"].notna(), None)
+        frame["volume"] = frame["volume"].astype(float)
+        counts.append(
+            KeyCounts(rule.key_id, extract.name, frame.reset_index(drop=True), duplicates)
+        )
+    return counts, []
 
 
 def count_volumes(model: VolumeInput) -> list[KeyCounts]:
@@ -371,17 +435,16 @@ def count_volumes(model: VolumeInput) -> list[KeyCounts]:
     root = Path(model.data_dir)
     con = connect()
     try:
-        loaded: dict[str, _Loaded] = {}
+        found: dict[str, KeyCounts] = {}
         problems: list[Problem] = []
         used = list(dict.fromkeys(rule.extract for rule in model.rules))
         for n, name in enumerate(used):
             rules = [r for r in model.rules if r.extract == name]
-            result, found = _load_extract(con, model.extracts[name], rules, root, n)
-            problems += found
-            if result is not None:
-                loaded[name] = result
+            counts, more = _count_extract(con, model.extracts[name], rules, root, n)
+            problems += more
+            found.update({c.key_id: c for c in counts})
         if problems:
             raise InputError(problems)
-        return [_count_key(con, loaded[rule.extract], rule) for rule in model.rules]
+        return [found[rule.key_id] for rule in model.rules]
     finally:
         con.close()

@@ -187,15 +187,16 @@ def quality_table(
                 volume=float(item.volume),
             )
         )
+    reported: set[str] = set()
     for item in counts:
-        if item.duplicates:
+        if item.duplicates and item.extract not in reported:
+            reported.add(item.extract)  # the ids are the extract's, not one key's
             column = model.extracts[item.extract].transaction_id
             rows.append(
                 _row(
                     "dubbletter",
-                    f"{rows_text(item.duplicates)} med ett {column} som redan förekommit "
-                    "(dubbletter i uttaget).",
-                    key_id=item.key_id,
+                    f"{rows_text(item.duplicates)} i perioden med ett {column} som redan "
+                    "förekommit (dubbletter i uttaget).",
                     extract=item.extract,
                     rows=item.duplicates,
                 )
