@@ -34,11 +34,12 @@ COUNT_COLUMNS = ["org_code", "rows", "volume", "outside", "missing", "negative"]
 # ÅÅÅÅ-MM, ÅÅÅÅMM, ÅÅÅÅ-MM-DD (a time may follow) or ÅÅÅÅMMDD. A number as a Swedish export
 # writes it: spaces as thousands separators, a decimal comma.
 _MACROS = (
-    "CREATE TEMP MACRO pm_month(c) AS COALESCE("
+    # A date (a time may follow) or ÅÅÅÅMMDD, as a timestamp; NULL for anything else.
+    "CREATE TEMP MACRO pm_ts(c) AS COALESCE(try_cast(c AS TIMESTAMP), try_strptime(c, '%Y%m%d'))",
+    "CREATE TEMP MACRO pm_month(c) AS CASE WHEN length(c) <= 7 THEN "
     "CASE WHEN regexp_full_match(c, '\\d{4}-?(0[1-9]|1[0-2])') "
-    "THEN CAST(replace(c, '-', '') AS INTEGER) END, "
-    "TRY_CAST(strftime(COALESCE(try_cast(c AS TIMESTAMP), try_strptime(c, '%Y%m%d')), '%Y%m') "
-    "AS INTEGER))",
+    "THEN CAST(replace(c, '-', '') AS INTEGER) END "
+    "ELSE year(pm_ts(c)) * 100 + month(pm_ts(c)) END",
     "CREATE TEMP MACRO pm_decimal(s) AS TRY_CAST(CASE WHEN s LIKE '%,%' AND s NOT LIKE '%.%' "
     "THEN replace(s, ',', '.') ELSE s END AS DOUBLE)",
     "CREATE TEMP MACRO pm_finite(v) AS CASE WHEN isfinite(v) THEN v END",
@@ -347,23 +348,26 @@ def _count_extract(
     aggregates = []
     for k, rule in enumerate(rules):
         only = _filter_sql(rule.filters, needed, params)
+        # Written the same way as the duplicate count below when a key has no filter of its
+        # own, so DuckDB computes a shared distinct count once.
+        inside = "inp" if only == "TRUE" else f"inp AND {only}"
         value = f"c{needed.index(rule.column)}" if rule.column else None
         if rule.count == "rows":
-            volume, absent, negative = f"count(*) FILTER (WHERE inp AND {only})", "FALSE", "FALSE"
+            volume, absent, negative = f"count(*) FILTER (WHERE {inside})", "FALSE", "FALSE"
         elif rule.count == "distinct":
-            volume = f"count(DISTINCT {value}) FILTER (WHERE inp AND {only})"
+            volume = f"count(DISTINCT {value}) FILTER (WHERE {inside})"
             absent, negative = f"{value} IS NULL", "FALSE"
         else:
             number = f"n{needed.index(rule.column)}"
-            volume = f"coalesce(sum({number}) FILTER (WHERE inp AND {only} AND {number} >= 0), 0)"
+            volume = f"coalesce(sum({number}) FILTER (WHERE {inside} AND {number} >= 0), 0)"
             absent, negative = f"{value} IS NULL", f"{number} < 0"
         aggregates += [
-            f"count(*) FILTER (WHERE inp AND {only}) AS rows_{k}",
+            f"count(*) FILTER (WHERE {inside}) AS rows_{k}",
             f"{volume} AS volume_{k}",
             f"count(*) FILTER (WHERE m IS NOT NULL AND NOT inp AND {only}) AS outside_{k}",
             f"count(*) FILTER (WHERE ({only}) AND (m IS NULL OR (inp AND {absent}))) "
             f"AS missing_{k}",
-            f"count(*) FILTER (WHERE inp AND {only} AND {negative}) AS negative_{k}",
+            f"count(*) FILTER (WHERE {inside} AND {negative}) AS negative_{k}",
         ]
     checks: list[tuple[int, str, str, str]] = []  # file, column, test ({c}, {n}), message
     for i in range(len(files)):
@@ -375,18 +379,18 @@ def _count_extract(
             f"count(*) FILTER (WHERE f = {i} AND {test.format(c=c, n=c.replace('c', 'n'))}) "
             f"AS bad_{j}"
         )
-    grouping = f"GROUP BY {org}"
     if extract.transaction_id:
+        # Repeated within one organisation code: the same row exported twice. (One invoice
+        # coded to two codes is not a duplicate; it counts for both.)
         tx = f"c{needed.index(extract.transaction_id)}"
         aggregates.append(
             f"count({tx}) FILTER (WHERE inp) - count(DISTINCT {tx}) FILTER (WHERE inp) AS dups"
         )
-        grouping = f"GROUP BY GROUPING SETS (({org}), ())"  # () counts ids across all codes
     sql = (
-        f"SELECT {org} AS org_code, grouping({org}) AS whole, {', '.join(aggregates)} "
+        f"SELECT {org} AS org_code, {', '.join(aggregates)} "
         f"FROM (SELECT *, coalesce(m BETWEEN $ps AND $pe, FALSE) AS inp FROM "
         f"(SELECT *, {_derived_sql(extract, needed, sums)} FROM ({union})) WHERE {where}) "
-        f"{grouping} ORDER BY whole, org_code"
+        f"GROUP BY {org} ORDER BY org_code"
     )
     try:
         result = con.execute(sql, params).df()
@@ -400,14 +404,14 @@ def _count_extract(
             raise
         return [], problems
 
-    by_org, whole = result[result["whole"] == 0], result[result["whole"] == 1]
+    by_org = result
     for j, (i, column, test, message) in enumerate(checks):
         if by_org[f"bad_{j}"].sum() > 0:
             problems += _bad_rows(con, files[i], extract, needed, sums, column, test, message)
     if problems:
         return [], problems
 
-    duplicates = int(whole["dups"].iloc[0]) if extract.transaction_id and len(whole) else 0
+    duplicates = int(by_org["dups"].sum()) if extract.transaction_id else 0
     counts = []
     for k, rule in enumerate(rules):
         frame = by_org[

@@ -196,7 +196,7 @@ def quality_table(
                 _row(
                     "dubbletter",
                     f"{rows_text(item.duplicates)} i perioden med ett {column} som redan "
-                    "förekommit (dubbletter i uttaget).",
+                    "förekommit för samma organisationskod (dubbletter i uttaget).",
                     extract=item.extract,
                     rows=item.duplicates,
                 )
