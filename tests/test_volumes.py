@@ -518,3 +518,85 @@ def test_cli_refuses_to_write_into_the_data_folder(tmp_path):
     folder = make_folder(tmp_path, {})
     assert main(["volumes", str(folder), "--out", str(folder)]) == 2
     assert not (folder / "volume_quality.csv").exists()
+
+
+# --------------------------------------------------------------------------- the book chapter
+
+
+def test_chapter_texts_and_tables_of_the_2024_example():
+    from prismodell.volumes import chapter_intro, findings_table, load_chapter, totals_table
+
+    run, problems = load_chapter(DATA_2024)
+    assert problems == []
+    intro = chapter_intro(run, problems).replace("\\", "")
+    assert "Volymerna för de 12 fördelningsnycklarna" in intro
+    assert "Uttaget familjer (BER) avser perioden 2022-08 – 2023-07." in intro
+    assert "Ingen nyckels total skiljer sig mer än ±25\u00a0% från 2023." in intro
+    assert "gav 9 anmärkningar" in intro
+    totals = totals_table(run)
+    assert list(totals.columns) == [
+        "area",
+        "name",
+        "source",
+        "volume",
+        "previous_volume",
+        "change",
+        "flagged_text",
+    ]
+    assert totals["volume"].sum() == run.volumes["volume"].sum()
+    findings = findings_table(run)
+    assert len(findings) == 9
+    assert "uttaget leverantorsreskontra, kod 9990" in set(findings["where"])
+
+
+def test_chapter_without_extracts_or_with_bad_extracts(tmp_path):
+    from prismodell.volumes import chapter_intro, load_chapter
+
+    from .conftest import MINI
+
+    assert load_chapter(MINI) == (None, [])
+    assert chapter_intro(None, []).startswith("Datamappen har ingen extracts")
+    folder = make_folder(tmp_path, {"extracts/lev.csv": LEV.replace("Ansvar", "Ansvarskod")})
+    run, problems = load_chapter(folder)
+    assert run is None and len(problems) == 1
+    text = chapter_intro(run, problems)
+    assert "kunde inte läsas" in text and "Ansvarskod" in text
+
+
+def test_the_chapter_reruns_when_an_extract_changes_not_when_staffing_does(tmp_path):
+    from prismodell.calculation import calculate
+    from prismodell.pipeline import CHAPTERS, plan_jobs
+
+    assert "volymer.ipynb" in [c.template for c in CHAPTERS]
+    data = tmp_path / "2024"
+    shutil.copytree(DATA_2024, data)
+    shutil.copytree(REPO / "data" / "2023", tmp_path / "2023")
+
+    def fingerprint() -> str:
+        model = load_input(data)
+        jobs = plan_jobs(model, calculate(model), data)
+        return next(j.fingerprint for j in jobs if j.output == "volymer")
+
+    first = fingerprint()
+    with (data / "extracts" / "agresso_krav.csv").open("a", encoding="utf-8") as handle:
+        handle.write("K1,1100,2022-09-01,Påminnelse\n")
+    second = fingerprint()
+    staffing = data / "staffing.csv"
+    staffing.write_text(staffing.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert first != second == fingerprint()
+
+
+@pytest.mark.slow
+def test_the_chapter_notebook_runs_on_the_2024_example(tmp_path):
+    import papermill
+
+    out = tmp_path / "volymer.ipynb"
+    papermill.execute_notebook(
+        str(REPO / "notebooks" / "volymer.ipynb"),
+        str(out),
+        parameters={"data_dir": str(DATA_2024)},
+        cwd=str(REPO / "notebooks"),
+        progress_bar=False,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert "Volym per fördelningsnyckel" in text and "Anmärkningar i källsystemens uttag" in text

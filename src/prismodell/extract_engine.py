@@ -64,7 +64,10 @@ def connect() -> duckdb.DuckDBPyConnection:
             "autoload_known_extensions": False,
         }
     )
-    con.execute("SET enable_progress_bar = false")
+    try:
+        con.execute("SET enable_progress_bar = false")  # no bar on the analyst's terminal
+    except duckdb.Error:
+        pass  # in a notebook DuckDB refuses the setting without ipywidgets, and shows no bar
     for macro in _MACROS:
         con.execute(macro)
     return con

@@ -29,6 +29,7 @@ raised together as :class:`~prismodell.inputs.InputError`, as for every other in
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,7 @@ class VolumeInput:
     price_list_year: int
     volume_period: tuple[str, str]
     example_data: bool
+    service_areas: pd.DataFrame  # service_area, name, description; in model order
     keys: pd.DataFrame  # service_area, key_id, name, weight, source; in model order
     customers: pd.DataFrame  # customer_id, name, type
     extracts: dict[str, Extract]
@@ -483,6 +485,20 @@ def _read_table(
     return table, path.name, problems
 
 
+def extracts_fingerprint(data_dir: Path | str) -> bytes:
+    """What the volumes chapter shows depends on: extracts.yml, the extracts, org_mapping and
+    the previous year's volumes."""
+    data_dir = Path(data_dir)
+    digest = hashlib.sha256()
+    files = [data_dir / EXTRACTS_FILE, *sorted((data_dir / EXTRACTS_DIR).rglob("*"))]
+    files += [data_dir / f"{ORG_MAPPING}{suffix}" for suffix in (".csv", ".xlsx")]
+    files += sorted(data_dir.resolve().parent.glob("*/volumes.*"))
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest().encode()
+
+
 def has_extracts(data_dir: Path | str) -> bool:
     """Whether the data folder describes its extracts (the volumes chapter has content)."""
     return (Path(data_dir) / EXTRACTS_FILE).is_file()
@@ -575,6 +591,7 @@ def load_volume_input(data_dir: Path | str) -> VolumeInput:
         price_list_year=params["price_list_year"],
         volume_period=params["volume_period"],
         example_data=params["example_data"],
+        service_areas=params["service_areas"],
         keys=params["keys"],
         customers=customers.reset_index(drop=True),
         extracts=extracts,

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from .calculation import PriceModelResult, calculate
+from .extracts import extracts_fingerprint
 from .inputs import InputError, PriceModelInput, load_input
 from .trends import find_years, years_fingerprint
 
@@ -81,6 +82,7 @@ CHAPTERS = (
     Chapter("ledtider.ipynb", ("meta", "narrative")),
     Chapter("sjalvkostnad.ipynb", ("meta", "costs", "keys", "charges")),
     Chapter("fordelningsnycklar.ipynb", ("meta", "narrative", "keys")),
+    Chapter("volymer.ipynb", ("meta", "keys", "extracts")),
     Chapter("tjansteomrade.ipynb", per_service_area=True, caption="Tjänsteområden"),
     Chapter(
         "sammanfattning.ipynb",
@@ -176,6 +178,7 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
     ),
     "narrative": lambda m, r, d: _narrative_bytes(d),
     "years": lambda m, r, d: years_fingerprint(d),
+    "extracts": lambda m, r, d: extracts_fingerprint(d),
     "costs": lambda m, r, d: _join(
         _frame_bytes(r.full_cost),
         _frame_bytes(r.hourly_rates),

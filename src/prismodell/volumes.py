@@ -12,7 +12,6 @@ year's folder beside the data folder), changes beyond ±25 % flagged.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,6 @@ import pandas as pd
 
 from .extract_engine import KeyCounts, count_volumes
 from .extracts import (
-    EXTRACTS_DIR,
     EXTRACTS_FILE,
     ORG_MAPPING,
     VolumeInput,
@@ -178,7 +176,7 @@ def quality_table(
         rows.append(
             _row(
                 "okand_organisationskod",
-                f"koden finns inte i {ORG_MAPPING}.csv för {model.extracts[item.extract].source}"
+                f"Koden finns inte i {ORG_MAPPING}.csv för {model.extracts[item.extract].source}"
                 f"; {rows_text(int(item.rows))} räknas inte. Lägg till koden med rätt kund.",
                 key_id=item.key_id,
                 extract=item.extract,
@@ -236,7 +234,7 @@ def quality_table(
                 rows.append(
                     _row(
                         "ingen_volym_i_ar",
-                        "kunden hade volym på nyckeln förra året men har ingen i år.",
+                        "Kunden hade volym på nyckeln förra året men har ingen i år.",
                         key_id=item.key_id,
                         customer_id=item.customer_id,
                         volume=0.0,
@@ -253,7 +251,7 @@ def quality_table(
                     "change": item.change,
                     "flagged": bool(item.flagged),
                     "description": (
-                        f"förändringen är större än ±{CHANGE_LIMIT:.0%}. Kontrollera uttaget."
+                        f"Förändringen är större än ±{CHANGE_LIMIT:.0%}. Kontrollera uttaget."
                         if item.flagged
                         else ""
                     ),
@@ -414,69 +412,152 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
 # --------------------------------------------------------------------------- the book
 
 
-def extracts_fingerprint(data_dir: Path | str) -> bytes:
-    """What the volumes chapter shows depends on: extracts.yml, the extracts, org_mapping and
-    the previous year's volumes."""
-    data_dir = Path(data_dir)
-    digest = hashlib.sha256()
-    files = [data_dir / EXTRACTS_FILE, *sorted((data_dir / EXTRACTS_DIR).rglob("*"))]
-    files += [data_dir / f"{ORG_MAPPING}{suffix}" for suffix in (".csv", ".xlsx")]
-    files += sorted(data_dir.resolve().parent.glob("*/volumes.*"))
-    for path in files:
-        if path.is_file():
-            digest.update(str(path.name).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest().encode()
+def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> str:
+    """The chapter's opening paragraphs (MyST Markdown, every number computed)."""
+    from .style import format_number, md_escape
 
-
-def chapter_summary(run: VolumeRun) -> dict[str, str]:
-    """The chapter's computed sentences (Swedish)."""
-    from .style import format_number
-
-    flagged = run.totals[run.totals["flagged"]]
-    findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
-    texts = {
-        "period": f"{run.model.volume_period[0]} – {run.model.volume_period[1]}",
-        "keys": str(len(run.totals)),
-        "rows": format_number(len(run.volumes)),
-        "findings": format_number(len(findings)),
-    }
-    if run.previous_year is None:
-        texts["comparison"] = (
-            "Det finns ingen datamapp för förra året bredvid årets, så volymerna kan inte "
-            "jämföras med förra årets."
+    if problems:
+        return "\n".join(
+            [
+                md_escape(
+                    f"Uttagen enligt {EXTRACTS_FILE} kunde inte läsas, så volymerna kan inte "
+                    "kontrolleras här. Rätta följande och kör prismodell volumes igen:"
+                ),
+                "",
+                *(f"- {md_escape(p)}" for p in problems),
+            ]
         )
-    elif flagged.empty:
-        texts["comparison"] = (
-            f"Ingen nyckels total skiljer sig mer än ±{CHANGE_LIMIT:.0%} från "
-            f"{run.previous_year}.".replace("%", "\u00a0%")
+    if run is None:
+        return md_escape(
+            f"Datamappen har ingen {EXTRACTS_FILE}. Årets volymer är inlästa direkt från "
+            "volumes.csv, så det finns ingen kontroll av källsystemens uttag att redovisa."
+        )
+    model = run.model
+    sources = sorted({e.source for e in model.extracts.values()})
+    overrides = [e for e in model.extracts.values() if e.period != model.volume_period]
+    findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
+    parts = [
+        f"Volymerna för de {len(run.totals)} fördelningsnycklarna är framräknade med "
+        f"prismodell volumes ur uttag från {_join(sources)} för volymperioden "
+        f"{model.volume_period[0]} – {model.volume_period[1]}. Organisationskoderna i "
+        f"uttagen är kopplade till kunder med {ORG_MAPPING}.csv"
+        + (
+            " och sammanslagna förvaltningar är flyttade till dagens kunder enligt "
+            "customer_mapping.csv."
+            if model.customer_mapping is not None
+            else "."
+        )
+    ]
+    for extract in overrides:
+        parts.append(
+            f"Uttaget {extract.name} ({extract.source}) avser perioden {extract.period[0]} – "
+            f"{extract.period[1]}."
+        )
+    if run.previous_year is None:
+        parts.append(
+            "Det finns ingen datamapp för förra året bredvid årets, så nycklarnas totaler kan "
+            "inte jämföras med förra årets."
         )
     else:
-        texts["comparison"] = (
-            f"{len(flagged)} av {len(run.totals)} nycklar skiljer sig mer än "
-            f"±{CHANGE_LIMIT:.0%} från {run.previous_year}".replace("%", "\u00a0%")
-            + ": "
-            + ", ".join(flagged["name"])
-            + ". Kontrollera uttagen för dem innan volymerna används."
-        )
-    return texts
-
-
-def quality_overview(run: VolumeRun) -> pd.DataFrame:
-    """Per check: how many findings and rows (checks without findings are left out)."""
-    findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
-    if findings.empty:
-        return pd.DataFrame(columns=["check", "findings", "rows"])
-    grouped = findings.groupby("check", sort=False).agg(
-        findings=("check", "size"), rows=("rows", lambda s: s.fillna(0).sum())
+        flagged = run.totals[run.totals["flagged"]]
+        limit = format_number(CHANGE_LIMIT * 100) + "\u00a0%"
+        if flagged.empty:
+            parts.append(
+                f"Ingen nyckels total skiljer sig mer än ±{limit} från {run.previous_year}."
+            )
+        else:
+            parts.append(
+                f"{len(flagged)} av {len(run.totals)} nycklar skiljer sig mer än ±{limit} från "
+                f"{run.previous_year}: {_join(list(flagged['name']))}. Kontrollera deras uttag "
+                "innan volymerna används."
+            )
+    parts.append(
+        "Kontrollerna av uttagen gav inga anmärkningar."
+        if findings.empty
+        else f"Kontrollerna av uttagen gav {format_number(len(findings))} anmärkningar; de "
+        "redovisas nedan och i volume_quality.csv. Rader som inte räknas påverkar inte "
+        "volymerna."
     )
-    grouped = grouped.reindex([c for c in CHECKS if c in grouped.index]).reset_index()
-    grouped["check"] = grouped["check"].map(CHECKS)
-    return grouped
+    return md_escape(" ".join(parts))
 
 
-def load_chapter(data_dir: Path | str) -> VolumeRun | None:
-    """The run for the chapter, or None when the folder has no extracts.yml."""
-    return run_volumes(data_dir) if has_extracts(data_dir) else None
+def _join(items: list[str]) -> str:
+    from .report_tables import join_sv
+
+    return join_sv(list(items))
+
+
+TOTALS_HEADERS = {
+    "area": "Tjänsteområde",
+    "name": "Nyckel",
+    "source": "Källa",
+    "volume": "Volym",
+    "previous_volume": "Förra året",
+    "change": "Förändring",
+    "flagged_text": f"Över ±{CHANGE_LIMIT:.0%}".replace("%", "\u00a0%"),
+}
+TOTALS_FORMATS = {"volume": "number", "previous_volume": "number", "change": "change"}
+FINDINGS_HEADERS = {
+    "check": "Kontroll",
+    "key": "Nyckel",
+    "where": "Var",
+    "rows": "Rader",
+    "description": "Beskrivning",
+}
+FINDINGS_FORMATS = {"rows": "number"}
+
+
+def totals_table(run: VolumeRun) -> pd.DataFrame:
+    """Each key's total against last year, for the chapter."""
+    columns = ["area", "name", "source", "volume", "previous_volume", "change", "flagged_text"]
+    if run.previous_year is None:
+        columns = columns[:4]
+    model = run.model
+    areas = dict(zip(model.service_areas["service_area"], model.service_areas["name"], strict=True))
+    key_areas = dict(zip(model.keys["key_id"], model.keys["service_area"], strict=True))
+    return run.totals.assign(
+        area=run.totals["key_id"].map(key_areas).map(areas),
+        flagged_text=run.totals["flagged"].map({True: "Ja", False: ""}),
+    )[columns]
+
+
+def findings_table(run: VolumeRun) -> pd.DataFrame:
+    """The findings (not the totals), by check, with names instead of ids."""
+    findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
+    keys = dict(zip(run.model.keys["key_id"], run.model.keys["name"], strict=True))
+    customers = dict(
+        zip(run.model.customers["customer_id"], run.model.customers["name"], strict=True)
+    )
+
+    def where(row) -> str:
+        if isinstance(row.customer_id, str):
+            return customers.get(row.customer_id, row.customer_id)
+        place = f"uttaget {row.extract}" if isinstance(row.extract, str) else ""
+        if isinstance(row.org_code, str):
+            place += f", kod {row.org_code}"
+        return place
+
+    return pd.DataFrame(
+        {
+            "check": findings["check"].map(CHECKS),
+            "key": [keys.get(k, "") if isinstance(k, str) else "" for k in findings["key_id"]],
+            "where": [where(r) for r in findings.itertuples()],
+            "rows": findings["rows"].astype(float),
+            "description": findings["description"],
+        }
+    )
+
+
+def load_chapter(data_dir: Path | str) -> tuple[VolumeRun | None, list[str]]:
+    """The run for the chapter and the problems that stopped it (none: empty). No run and no
+    problems when the folder has no extracts.yml. The book is about the price list, which
+    uses volumes.csv: extracts that cannot be read are reported in the chapter, not fatal."""
+    if not has_extracts(data_dir):
+        return None, []
+    try:
+        return run_volumes(data_dir), []
+    except InputError as error:
+        return None, [str(p) for p in error.problems]
 
 
 def volume_report(run: VolumeRun) -> str:
