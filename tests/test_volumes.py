@@ -495,6 +495,24 @@ def test_unparseable_numbers_and_type_conflicts_between_files(tmp_path):
     ), found
 
 
+def test_a_file_that_is_not_parquet_and_a_header_in_another_encoding(tmp_path):
+    config = CONFIG.replace("files: lev.csv", "files: [lev.parquet, lev.csv]")
+    folder = make_folder(
+        tmp_path,
+        {
+            "extracts.yml": config,
+            "extracts/lev.parquet": b"PAR1 not really",
+            "extracts/lev.csv": "Nr,Ansvar,Datum,Typ,Förvaltning\n".encode("latin-1"),
+        },
+    )
+    assert problems_of(folder) == [
+        "extracts/lev.parquet: filen kunde inte läsas som parquet. Exportera uttaget på nytt "
+        "(eller som CSV).",
+        "extracts/lev.csv, rad 1: filen är inte UTF-8-kodad. Spara om den som UTF-8, eller "
+        "ange encoding: latin-1 för uttaget i extracts.yml.",
+    ]
+
+
 def test_many_bad_dates_are_counted_not_listed_one_by_one(tmp_path):
     lev = "Nr,Ansvar,Datum,Typ\n" + "".join(f"{i},100,igår,Krav\n" for i in range(10))
     found = problems_of(make_folder(tmp_path, {"extracts/lev.csv": lev}))

@@ -28,6 +28,7 @@ from .inputs import InputError, Problem, read_raw_table
 MAX_ROWS_SHOWN = 3  # bad values listed one by one per file and column; the rest are counted
 BAD_DATE = "datumet {value} kan inte läsas. Ange det som ÅÅÅÅ-MM-DD (eller månaden som ÅÅÅÅ-MM)."
 BAD_NUMBER = "{value} är inte ett tal. Kolumnen summeras och ska bara innehålla tal."
+NOT_PARQUET = "filen kunde inte läsas som parquet. Exportera uttaget på nytt (eller som CSV)."
 COUNT_COLUMNS = ["org_code", "rows", "volume", "outside", "missing", "negative"]
 
 # Helpers defined once per connection. The month (ÅÅÅÅMM as an integer) of a date text:
@@ -197,6 +198,8 @@ def _describe(
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {source}", params).fetchall()
     except duckdb.Error as error:
+        if suffix == ".parquet":
+            return None, {}, [Problem(shown, NOT_PARQUET)]
         return None, {}, [_csv_problem(error, path, shown, extract.encoding)]
     types = {str(name).strip(): (str(name), str(kind)) for name, kind, *_ in described}
     types.pop("_row", None)
@@ -397,12 +400,16 @@ def _count_extract(
     )
     try:
         result = con.execute(sql, params).df()
-    except duckdb.Error:  # a row deep in a CSV that DESCRIBE did not see
+    except duckdb.Error:  # a row deep in a file that DESCRIBE did not see
         for file in files:
             try:
                 con.execute(f"SELECT count(*) FROM {file.source}", file.params).fetchall()
             except duckdb.Error as own:
-                problems.append(_csv_problem(own, file.path, file.shown, extract.encoding))
+                problems.append(
+                    Problem(file.shown, NOT_PARQUET)
+                    if file.path.suffix.lower() == ".parquet"
+                    else _csv_problem(own, file.path, file.shown, extract.encoding)
+                )
         if not problems:
             raise
         return [], problems
