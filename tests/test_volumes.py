@@ -457,12 +457,18 @@ def test_outputs_are_written_through_one_staging_function(tmp_path):
             "källsystemet 'Agreso' finns inte i extracts.yml (source). Menade du 'Agresso'?",
         ),
         ({"extracts.yml": None, "model.yml": MODEL}, "extracts.yml: filen saknas"),
+        (
+            {"extracts.yml": CONFIG.split("  krav:")[0]},
+            "nyckeln 'krav' i model.yml saknas. Ange vilket uttag den räknas ur",
+        ),
+        ({"org_mapping.csv": None}, "org_mapping.csv: filen saknas"),
     ],
 )
 def test_bad_input_names_file_row_and_column(tmp_path, files, expected):
     folder = make_folder(tmp_path, files)
-    if "extracts.yml" in files and files["extracts.yml"] is None:
-        (folder / "extracts.yml").unlink(missing_ok=True)
+    for name, content in files.items():
+        if content is None:
+            (folder / name).unlink(missing_ok=True)
     found = problems_of(folder)
     assert any(expected in p for p in found), found
 
@@ -511,6 +517,14 @@ def test_a_file_that_is_not_parquet_and_a_header_in_another_encoding(tmp_path):
         "extracts/lev.csv, rad 1: filen är inte UTF-8-kodad. Spara om den som UTF-8, eller "
         "ange encoding: latin-1 för uttaget i extracts.yml.",
     ]
+
+
+def test_a_link_out_of_the_extracts_folder_is_refused(tmp_path):
+    folder = make_folder(tmp_path, {})
+    (tmp_path / "secret.csv").write_text(LEV, encoding="utf-8")
+    (folder / "extracts" / "lev.csv").unlink()
+    (folder / "extracts" / "lev.csv").symlink_to(tmp_path / "secret.csv")
+    assert any("lev.csv pekar utanför extracts/" in p for p in problems_of(folder))
 
 
 def test_many_bad_dates_are_counted_not_listed_one_by_one(tmp_path):

@@ -306,7 +306,12 @@ def _files(raw: Any, path: tuple, folder: Path, check: _Checker) -> tuple[Path, 
             )
             continue
         for match in matches:
-            if match.suffix.lower() not in EXTRACT_SUFFIXES:
+            if not match.resolve().is_relative_to(folder.resolve()):  # a link leading out
+                check.add(
+                    path,
+                    f"{match.name} pekar utanför {EXTRACTS_DIR}/. Lägg själva filen i mappen.",
+                )
+            elif match.suffix.lower() not in EXTRACT_SUFFIXES:
                 check.add(
                     path,
                     f"{match.name} är varken .csv, .xlsx eller .parquet. Exportera uttaget "
