@@ -364,6 +364,13 @@ def test_quality_lists_unmapped_duplicates_missing_and_outside(tmp_path):
     assert "total_mot_forra_aret" not in set(quality["check"])  # no 2023 folder beside it
 
 
+def test_a_row_missing_both_its_code_and_its_value_is_one_missing_row(tmp_path):
+    lev = LEV + "7,,2022-10-01,Krav\n,,2022-10-01,Krav\n"
+    quality = run_volumes(make_folder(tmp_path, {"extracts/lev.csv": lev})).quality
+    missing = quality[quality["check"] == "saknat_varde"].set_index("key_id")["rows"]
+    assert missing.to_dict() == {"fakturor": 3, "krav": 2}
+
+
 def test_negative_values_are_reported_and_not_counted(tmp_path):
     config = (
         "extracts:\n  lev: {source: Agresso, files: lev.csv, org_column: Ansvar, "

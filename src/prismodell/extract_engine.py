@@ -371,8 +371,8 @@ def _count_extract(
             f"count(*) FILTER (WHERE {inside}) AS rows_{k}",
             f"{volume} AS volume_{k}",
             f"count(*) FILTER (WHERE m IS NOT NULL AND NOT inp AND {only}) AS outside_{k}",
-            f"count(*) FILTER (WHERE ({only}) AND (m IS NULL OR (inp AND {absent}))) "
-            f"AS missing_{k}",
+            f"count(*) FILTER (WHERE ({only}) AND (m IS NULL OR "
+            f"(inp AND ({absent} OR {org} IS NULL)))) AS missing_{k}",
             f"count(*) FILTER (WHERE {inside} AND {negative}) AS negative_{k}",
         ]
     checks: list[tuple[int, str, str, str]] = []  # file, column, test ({c}, {n}), message

@@ -200,8 +200,7 @@ def quality_table(
                 )
             )
     for item in counts:
-        no_org = item.by_org.loc[item.by_org["org_code"].isna(), "rows"].sum()
-        missing = int(item.by_org["missing"].sum() + no_org)
+        missing = int(item.by_org["missing"].sum())
         if missing:
             rows.append(
                 _row(
