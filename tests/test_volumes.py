@@ -351,6 +351,11 @@ def test_previous_year_comparison_and_lost_customers(tmp_path):
     assert totals.loc["krav", "flagged"]
     lost = run.quality[run.quality["check"] == "ingen_volym_i_ar"]
     assert list(zip(lost["customer_id"], lost["key_id"], strict=True)) == [("c", "fakturor")]
+    from prismodell.volumes import chapter_intro
+
+    assert "1 av 2 nycklar skiljer sig mer än ±25\u00a0% från 2023: Krav." in chapter_intro(
+        run
+    ).replace("\\", "")
 
 
 def test_quality_lists_unmapped_duplicates_missing_and_outside(tmp_path):

@@ -33,6 +33,7 @@ VOLUMES_FILE = "volumes.csv"
 QUALITY_FILE = "volume_quality.csv"
 WORKBOOK_FILE = "volymer.xlsx"
 CHANGE_LIMIT = 0.25  # a key's total changing more than this against last year is flagged
+LIMIT_TEXT = f"±{CHANGE_LIMIT * 100:.0f} %"  # as a Swedish reader writes it
 QUALITY_COLUMNS = [
     "check",
     "key_id",
@@ -250,7 +251,7 @@ def quality_table(
                     "change": item.change,
                     "flagged": bool(item.flagged),
                     "description": (
-                        f"Förändringen är större än ±{CHANGE_LIMIT:.0%}. Kontrollera uttaget."
+                        f"Förändringen är större än {LIMIT_TEXT}. Kontrollera uttaget."
                         if item.flagged
                         else ""
                     ),
@@ -377,7 +378,7 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
             Col("Volym", "volume", style.XLSX_NUMBER, 14),
             Col("Förra året", "previous_volume", style.XLSX_NUMBER, 14),
             Col("Förändring", "change", style.XLSX_PERCENT, 12),
-            Col(f"Över ±{CHANGE_LIMIT:.0%}", "flagged_text", width=12),
+            Col(f"Över {LIMIT_TEXT}", "flagged_text", width=12),
         ],
         run.totals.assign(flagged_text=run.totals["flagged"].map({True: "Ja", False: ""})),
     )
@@ -459,14 +460,14 @@ def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> s
         )
     else:
         flagged = run.totals[run.totals["flagged"]]
-        limit = format_number(CHANGE_LIMIT * 100) + "\u00a0%"
+        limit = LIMIT_TEXT.replace(" ", "\u00a0")
         if flagged.empty:
             parts.append(
-                f"Ingen nyckels total skiljer sig mer än ±{limit} från {run.previous_year}."
+                f"Ingen nyckels total skiljer sig mer än {limit} från {run.previous_year}."
             )
         else:
             parts.append(
-                f"{len(flagged)} av {len(run.totals)} nycklar skiljer sig mer än ±{limit} från "
+                f"{len(flagged)} av {len(run.totals)} nycklar skiljer sig mer än {limit} från "
                 f"{run.previous_year}: {_join(list(flagged['name']))}. Kontrollera deras uttag "
                 "innan volymerna används."
             )
@@ -493,7 +494,7 @@ TOTALS_HEADERS = {
     "volume": "Volym",
     "previous_volume": "Förra året",
     "change": "Förändring",
-    "flagged_text": f"Över ±{CHANGE_LIMIT:.0%}".replace("%", "\u00a0%"),
+    "flagged_text": f"Över {LIMIT_TEXT}".replace(" %", "\u00a0%"),
 }
 TOTALS_FORMATS = {"volume": "number", "previous_volume": "number", "change": "change"}
 FINDINGS_HEADERS = {
@@ -577,7 +578,7 @@ def volume_report(run: VolumeRun) -> str:
     width = max(len(k) for k in run.totals["key_id"]) + 2
     for row in run.totals.itertuples():
         change = "" if pd.isna(row.change) else format_percent(row.change, signed=True)
-        mark = f"  ← över ±{CHANGE_LIMIT:.0%}" if row.flagged else ""
+        mark = f"  ← över {LIMIT_TEXT}" if row.flagged else ""
         lines.append(
             plain_spaces(
                 f"  {row.key_id:<{width}}{format_number(row.volume):>14}  {change:>9}{mark}"
