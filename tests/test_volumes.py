@@ -205,6 +205,12 @@ def test_sum_of_a_swedish_semicolon_csv_with_month_columns(tmp_path):
     }
 
 
+def test_an_excel_csv_with_byte_order_mark_semicolons_and_crlf(tmp_path):
+    text = ("\ufeff" + LEV.replace(",", ";")).replace("\n", "\r\n")
+    found = volumes_of(make_folder(tmp_path, {"extracts/lev.csv": text.encode("utf-8")}))
+    assert found == {("a", "fakturor"): 2, ("a", "krav"): 1, ("b", "fakturor"): 1, ("b", "krav"): 2}
+
+
 def test_one_of_not_one_of_and_a_period_override(tmp_path):
     config = CONFIG.replace(
         "    transaction_id: Nr\n",
