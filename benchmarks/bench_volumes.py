@@ -72,7 +72,7 @@ def main() -> None:
         )
         rows = extract_rows(data)
         size = sum(p.stat().st_size for p in (data / "extracts").rglob("*") if p.is_file())
-        print(f"Uttag: {rows:,} rader, {size / 1e6:.1f} MB".replace(",", " "))
+        print(f"Uttag: {rows:,} rader".replace(",", " ") + f", {size / 1e6:.1f} MB")
         walls, cpus = [], []
         for run in range(args.runs):
             out = Path(tmp) / f"out{run}"
