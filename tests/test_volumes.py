@@ -290,6 +290,38 @@ def test_hostile_column_names_and_values_stay_data(tmp_path):
     assert found[("b", "krav")] == 2 and found[("a", "krav")] == 1
 
 
+def test_values_and_files_never_enter_the_sql_text(tmp_path, monkeypatch):
+    """Filter values, periods and file names are bound parameters; a column name appears
+    only as a quoted identifier."""
+    from prismodell import extract_engine
+
+    seen: list[str] = []
+    real = extract_engine.connect
+
+    class Recording:
+        def __init__(self):
+            self.con = real()
+
+        def execute(self, sql, *args):
+            seen.append(sql)
+            return self.con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    monkeypatch.setattr(extract_engine, "connect", Recording)
+    value = "Krav'); DROP TABLE x; --"
+    config = CONFIG.replace(
+        "filters: [{column: Typ, equals: Krav}]",
+        f"filters: [{{column: 'Typ', one_of: [\"{value}\", Krav]}}]",
+    )
+    volumes_of(make_folder(tmp_path, {"extracts.yml": config}))
+    assert seen
+    text = "\n".join(seen)
+    assert value not in text and "Krav" not in text and "lev.csv" not in text
+    assert '"Typ"' in text and "2022" not in text
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
