@@ -146,11 +146,17 @@ def test_example_quality_findings():
     assert len(totals) == 12 and not totals["flagged"].any()
 
 
-def test_cli_writes_the_three_outputs_and_the_volumes_calculate_the_same_price_list(tmp_path):
+def test_cli_writes_the_three_outputs_and_the_volumes_calculate_the_same_price_list(
+    tmp_path, capsys
+):
     from prismodell.calculation import calculate
 
     out = tmp_path / "out"
     assert main(["volumes", str(DATA_2024), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "Total per nyckel mot 2023:" in printed
+    assert "  antal_fakturor                   1 170 728     +2,3 %" in printed
+    assert "Datakvalitet: 9 saker att se över" in printed
     assert sorted(p.name for p in out.iterdir()) == [
         "volume_quality.csv",
         "volumes.csv",
