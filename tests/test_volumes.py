@@ -119,6 +119,12 @@ def test_example_reproduces_the_2024_volumes():
     assert_frame_equal(run.volumes, expected, check_exact=True)
 
 
+def test_example_extracts_stay_small():
+    files = [p for p in (DATA_2024 / "extracts").rglob("*") if p.is_file()]
+    assert {p.suffix for p in files} == {".csv", ".xlsx", ".parquet"}
+    assert sum(p.stat().st_size for p in files) <= 5_000_000
+
+
 def test_example_quality_findings():
     quality = run_volumes(DATA_2024).quality
     findings = quality[quality["check"] != "total_mot_forra_aret"]
