@@ -408,6 +408,14 @@ def test_previous_year_comparison_and_lost_customers(tmp_path):
     ).replace("\\", "")
 
 
+def test_a_broken_previous_folder_is_noted_not_fatal(tmp_path):
+    make_folder(tmp_path, {}, "2023")  # no staffing.csv, no volumes.csv: does not load
+    run = run_volumes(make_folder(tmp_path, {}))
+    assert run.previous_year is None
+    note = run.quality[run.quality["check"] == "forra_aret_olasbart"]
+    assert note["description"].str.startswith("2023/ har ").tolist() == [True]
+
+
 def test_quality_lists_unmapped_duplicates_missing_and_outside(tmp_path):
     quality = run_volumes(make_folder(tmp_path, {})).quality
     rows = {(r.check, r.key_id): int(r.rows) for r in quality.itertuples()}

@@ -56,6 +56,7 @@ CHECKS = {
     "negativt_varde": "Negativa värden",
     "ingen_volym_i_ar": "Kunder utan volym i år som hade volym förra året",
     "total_mot_forra_aret": "Nyckelns total mot förra året",
+    "forra_aret_olasbart": "Förra årets datamapp kunde inte läsas",
 }
 
 
@@ -266,21 +267,38 @@ def quality_table(
 # --------------------------------------------------------------------------- the run
 
 
-def previous_volumes(model: VolumeInput) -> tuple[int | None, pd.DataFrame | None]:
-    """Last year's volumes (the folder of the year before, beside this one) on today's ids.
-
-    A previous folder that cannot be loaded is treated as absent: the comparison is a check,
-    not a reason to stop.
+def previous_volumes(
+    model: VolumeInput,
+) -> tuple[int | None, pd.DataFrame | None, pd.DataFrame | None]:
+    """Last year's volumes (the folder of the year before, beside this one) on today's ids:
+    (year, volumes, None); (None, None, None) without such a folder; and (None, None, a
+    quality row) when it exists but does not load – the comparison is a check, not a reason
+    to stop.
     """
     year = model.price_list_year - 1
     folder = Path(model.data_dir).resolve().parent / str(year)
     if not folder.is_dir():
-        return None, None
+        return None, None, None
     try:
         earlier: PriceModelInput = load_input(folder)
-    except InputError:
-        return None, None
-    return year, apply_mapping(earlier.volumes, model.customer_mapping)
+    except InputError as error:
+        return None, None, _unreadable(folder, error)
+    return year, apply_mapping(earlier.volumes, model.customer_mapping), None
+
+
+def _unreadable(folder: Path, error: InputError) -> pd.DataFrame:
+    """The quality row saying why there is no comparison with last year."""
+    return pd.DataFrame(
+        [
+            _row(
+                "forra_aret_olasbart",
+                f"{folder.name}/ har {len(error.problems)} fel i indata, så årets volymer "
+                f"jämförs inte med förra årets. Kör prismodell calculate på {folder.name}/ "
+                "för att se dem.",
+            )
+        ],
+        columns=QUALITY_COLUMNS,
+    )
 
 
 def run_volumes(data_dir: Path | str) -> VolumeRun:
@@ -288,9 +306,11 @@ def run_volumes(data_dir: Path | str) -> VolumeRun:
     model = load_volume_input(data_dir)
     counts = count_volumes(model)
     volumes, unmapped = customer_volumes(counts, model)
-    year, previous = previous_volumes(model)
+    year, previous, note = previous_volumes(model)
     totals = key_totals(volumes, previous, model)
     quality = quality_table(counts, unmapped, volumes, previous, totals, model)
+    if note is not None:
+        quality = pd.concat([quality, note.astype(quality.dtypes)], ignore_index=True)
     return VolumeRun(model, volumes, quality, totals, year)
 
 
@@ -298,8 +318,8 @@ def run_volumes(data_dir: Path | str) -> VolumeRun:
 
 
 def _volume_text(series: pd.Series) -> pd.Series:
-    """Counts print as integers; a summed decimal keeps its decimals (no trailing zeros)."""
-    return series.map(lambda v: str(int(v)) if float(v).is_integer() else repr(float(v)))
+    """Counts print as integers; a summed decimal keeps up to 6 decimals (no float noise)."""
+    return series.map(lambda v: f"{float(v):.6f}".rstrip("0").rstrip("."))
 
 
 def write_volume_outputs(run: VolumeRun, stage: Path) -> list[Path]:
@@ -455,8 +475,8 @@ def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> s
         )
     if run.previous_year is None:
         parts.append(
-            "Det finns ingen datamapp för förra året bredvid årets, så nycklarnas totaler kan "
-            "inte jämföras med förra årets."
+            "Det finns ingen läsbar datamapp för förra året bredvid årets, så nycklarnas "
+            "totaler kan inte jämföras med förra årets."
         )
     else:
         flagged = run.totals[run.totals["flagged"]]
