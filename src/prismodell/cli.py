@@ -1,5 +1,4 @@
-"""Command line: ``prismodell calculate``, ``compare``, ``build``, ``volumes`` and ``new-year``.
-Thin: parse, call, report."""
+"""Command line: ``prismodell calculate``, ``compare`` and ``build``. Thin: parse, call, report."""
 
 from __future__ import annotations
 
