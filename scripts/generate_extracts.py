@@ -221,6 +221,9 @@ def _grouped(value: int) -> str:
 
 
 def example(data_dir: Path) -> None:
+    # It replaces extracts/, extracts.yml and org_mapping.csv: only ever in example data.
+    if "example_data: true" not in (data_dir / "model.yml").read_text(encoding="utf-8"):
+        raise SystemExit(f"{data_dir} är inte exempeldata (example_data: true): inget skrevs.")
     rng = np.random.default_rng(SEED)
     volumes = pd.read_csv(data_dir / "volumes.csv", dtype={"customer_id": str, "key_id": str})
     customers = list(dict.fromkeys(volumes["customer_id"]))
