@@ -27,6 +27,20 @@ import pandas as pd
 
 SEED = 2024
 AGRESSO, LOIS, BER = "Agresso", "LOIS", "BER"
+KEYS = (
+    "antal_fakturor",
+    "felaktiga_fakturor",
+    "antal_krav",
+    "antal_kundfakturor",
+    "antal_aterbetalningar",
+    "oidentifierade_poster_9894",
+    "huvudbokstransaktioner",
+    "aktiva_avtal",
+    "vakanta_avtal",
+    "skapade_avtal",
+    "totalt_antal_familjer",
+    "familjer_med_maxtaxa",
+)
 UNKNOWN_CODE = "9990"  # an Agresso code that org_mapping.csv does not know (a quality finding)
 
 
@@ -226,6 +240,9 @@ def example(data_dir: Path) -> None:
         raise SystemExit(f"{data_dir} är inte exempeldata (example_data: true): inget skrevs.")
     rng = np.random.default_rng(SEED)
     volumes = pd.read_csv(data_dir / "volumes.csv", dtype={"customer_id": str, "key_id": str})
+    missing = sorted(set(KEYS) - set(volumes["key_id"]))
+    if missing:  # extracts.yml below names the 2024 model's keys
+        raise SystemExit(f"{data_dir}/volumes.csv saknar nycklarna {missing}: inget skrevs.")
     customers = list(dict.fromkeys(volumes["customer_id"]))
     codes = org_codes(customers, volumes)
     period = months("2022-07", "2023-06")
