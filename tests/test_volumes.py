@@ -408,6 +408,14 @@ def test_previous_year_comparison_and_lost_customers(tmp_path):
     ).replace("\\", "")
 
 
+def test_a_weighted_key_without_any_volume_is_flagged(tmp_path):
+    lev = LEV.replace("Krav", "Faktura")
+    run = run_volumes(make_folder(tmp_path, {"extracts/lev.csv": lev}))
+    flagged = run.quality[run.quality["check"] == "nyckel_utan_volym"]
+    assert flagged["key_id"].tolist() == ["krav"]
+    assert flagged["description"].iloc[0].startswith("Nyckeln har vikten 40 % men ingen volym")
+
+
 def test_a_broken_previous_folder_is_noted_not_fatal(tmp_path):
     make_folder(tmp_path, {}, "2023")  # no staffing.csv, no volumes.csv: does not load
     run = run_volumes(make_folder(tmp_path, {}))

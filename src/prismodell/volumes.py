@@ -54,6 +54,7 @@ CHECKS = {
     "dubbletter": "Upprepade transaktions-id",
     "saknat_varde": "Rader med saknade värden",
     "negativt_varde": "Negativa värden",
+    "nyckel_utan_volym": "Nycklar med vikt men utan volym",
     "ingen_volym_i_ar": "Kunder utan volym i år som hade volym förra året",
     "total_mot_forra_aret": "Nyckelns total mot förra året",
     "forra_aret_olasbart": "Förra årets datamapp kunde inte läsas",
@@ -225,6 +226,21 @@ def quality_table(
                     key_id=item.key_id,
                     extract=item.extract,
                     rows=negative,
+                )
+            )
+    from .style import format_percent, plain_spaces
+
+    counted = set(volumes["key_id"])
+    for key in model.keys.itertuples():
+        if key.weight > 0 and key.key_id not in counted:
+            rows.append(
+                _row(
+                    "nyckel_utan_volym",
+                    f"Nyckeln har vikten {plain_spaces(format_percent(key.weight, 0))} men ingen "
+                    "volym hos någon kund, så "
+                    "prismodell calculate stoppar. Kontrollera uttaget och org_mapping.csv.",
+                    key_id=key.key_id,
+                    extract=next(r.extract for r in model.rules if r.key_id == key.key_id),
                 )
             )
     if previous is not None:
