@@ -136,6 +136,25 @@ def cmd_new_year(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_volumes(args: argparse.Namespace) -> int:
+    from .volumes import run_volumes, volume_report, write_volumes
+
+    if _same_folder(args.data_dir, args.out):
+        print(
+            "Fel: utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
+            "över). Ange en annan mapp med --out och kopiera volumes.csv därifrån.",
+            file=sys.stderr,
+        )
+        return EXIT_INPUT
+    run = run_volumes(args.data_dir)
+    written = write_volumes(run, args.out)
+    print(volume_report(run))
+    print(f"Skrev {len(written)} filer till {args.out}:")
+    for path in written:
+        print(f"  {path.name}")
+    return 0
+
+
 def cmd_invoices(args: argparse.Namespace) -> int:
     from . import style
     from .calculation import calculate
@@ -228,6 +247,19 @@ def parser() -> argparse.ArgumentParser:
         help="mapp för invoice_lines.csv och fakturaunderlag.xlsx",
     )
     inv.set_defaults(func=cmd_invoices)
+
+    vol = commands.add_parser(
+        "volumes", help="räkna fram årets volymer ur källsystemens uttag (extracts.yml)"
+    )
+    vol.add_argument("data_dir", type=Path, metavar="DATAMAPP", help="t.ex. data/2024")
+    vol.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar="UTMAPP",
+        help="mapp för volumes.csv, volume_quality.csv och volymer.xlsx",
+    )
+    vol.set_defaults(func=cmd_volumes)
 
     year = commands.add_parser(
         "new-year", help="skapa nästa års datamapp från ett tidigare års (skriver aldrig över)"

@@ -31,6 +31,7 @@ import pandas as pd
 import yaml
 
 from .calculation import PriceModelResult, calculate
+from .extracts import extracts_fingerprint
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .notices import unchanged_focus
 from .trends import find_years, skipped_years, years_fingerprint
@@ -82,6 +83,7 @@ CHAPTERS = (
     Chapter("ledtider.ipynb", ("meta", "narrative")),
     Chapter("sjalvkostnad.ipynb", ("meta", "costs", "keys", "charges")),
     Chapter("fordelningsnycklar.ipynb", ("meta", "narrative", "keys")),
+    Chapter("volymer.ipynb", ("meta", "keys", "extracts")),
     Chapter("tjansteomrade.ipynb", per_service_area=True, caption="Tjänsteområden"),
     Chapter(
         "sammanfattning.ipynb",
@@ -186,6 +188,7 @@ SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = 
     # which 'ÅÅÅÅ i fokus' texts are still last year's (that depends on last year's folder)
     "stale_focus": lambda m, r, d: json.dumps(unchanged_focus(m)).encode(),
     "years": lambda m, r, d: years_fingerprint(d),
+    "extracts": lambda m, r, d: extracts_fingerprint(d),
     "costs": lambda m, r, d: _join(
         _frame_bytes(r.full_cost),
         _frame_bytes(r.hourly_rates),
