@@ -65,6 +65,7 @@ def test_workbook_sheets_totals_and_formats(tmp_path: Path):
         "Självkostnad",
         "Fördelning",
         "Styckpriser",
+        "Särskilda tjänster",  # data/2023 has dedicated services (rule 5)
         "Timpriser",
         "Jämförelse",
     ]
