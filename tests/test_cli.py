@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from .conftest import DATA_2023, run_cli
 
 OUTPUTS = [
+    ".prismodell-output",
     "allocation.csv",
     "comparison.csv",
     "full_cost.csv",
@@ -35,14 +36,17 @@ def test_calculate_writes_outputs_and_prints_summary(mini: Path, tmp_path: Path,
     assert str(out) in text
 
 
-def test_rerun_replaces_outputs_and_keeps_other_files(mini: Path, tmp_path: Path):
+def test_rerun_replaces_outputs_and_never_deletes_foreign_files(mini: Path, tmp_path: Path):
     out = tmp_path / "ut"
     out.mkdir()
     (out / "anteckningar.txt").write_text("mina")
-    assert run_cli("calculate", mini, "--out", out) == 0
-    assert run_cli("calculate", mini, "--out", out) == 0
-    assert (out / "anteckningar.txt").read_text() == "mina"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ut.")]
+    assert run_cli("calculate", mini, "--out", out) == 2  # not ours: never replaced
+    assert [p.name for p in out.iterdir()] == ["anteckningar.txt"]
+    fresh = tmp_path / "ny"
+    assert run_cli("calculate", mini, "--out", fresh) == 0
+    assert run_cli("calculate", mini, "--out", fresh) == 0
+    assert sorted(p.name for p in fresh.iterdir()) == OUTPUTS
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ny.")] == [".ny.lock"]
 
 
 def test_console_script_runs_without_traceback(mini: Path, tmp_path: Path):
@@ -59,7 +63,7 @@ def test_console_script_runs_without_traceback(mini: Path, tmp_path: Path):
 def test_workbook_sheets_totals_and_formats(tmp_path: Path):
     out = tmp_path / "ut"
     assert run_cli("calculate", DATA_2023, "--out", out) == 0
-    book = load_workbook(out / "prislista.xlsx")
+    book = load_workbook(out / "prislista.xlsx", data_only=True)  # totals: cached results
     assert book.sheetnames == [
         "Prislista",
         "Självkostnad",
@@ -177,7 +181,7 @@ def test_large_allocation_is_summarised_in_the_workbook(mini: Path, tmp_path: Pa
     monkeypatch.setattr(workbook, "ALLOCATION_DETAIL_LIMIT", 5)  # the fixture has 13 key rows
     out = tmp_path / "ut"
     assert run_cli("calculate", mini, "--out", out) == 0
-    sheet = load_workbook(out / "prislista.xlsx")["Fördelning"]
+    sheet = load_workbook(out / "prislista.xlsx", data_only=True)["Fördelning"]
     assert sheet["A3"].value == ("Sammanfattad per kund och tjänsteområde: fördelningen har 13 "
                                  "rader per nyckel, för många för Excel. Alla rader finns i "
                                  "allocation.csv.")

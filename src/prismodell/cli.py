@@ -16,24 +16,15 @@ def _print_problems(problems) -> None:
         print(f"  • {problem}", file=sys.stderr)
 
 
-def _same_folder(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
-
-
 def cmd_calculate(args: argparse.Namespace) -> int:
     from . import style
     from .calculation import calculate
     from .export import write_outputs
     from .inputs import load_input
+    from .output_folder import check_output_folder
     from .workbook import write_workbook
 
-    if _same_folder(args.data_dir, args.out):
-        print(
-            "Fel: utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
-            "över). Ange en annan mapp med --out.",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    check_output_folder(args.out, args.data_dir)  # before any work: refuse early
     model = load_input(args.data_dir)
     writer, scenario = write_workbook, None
     if args.scenario:
@@ -45,7 +36,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         model = apply_scenario(model, scenario)
         writer = partial(write_workbook, label=f"SCENARIO {scenario.name}: {scenario.title}")
     result = calculate(model)
-    written = write_outputs(model, result, args.out, writer)
+    written = write_outputs(model, result, args.out, writer, data_dir=args.data_dir)
 
     names = model.service_areas.set_index("service_area")["name"]
     print(
@@ -91,7 +82,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     run = scenarios.run_scenario(args.data_dir, args.scenario)
     print(scenarios.comparison_text(run, top=args.top))
     if args.out:
-        print(f"Skrev {scenarios.write_comparison_workbook(run, args.out)}")
+        print(f"Skrev {scenarios.write_comparison_workbook(run, args.out, args.data_dir)}")
     return 0
 
 

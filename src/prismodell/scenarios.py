@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1001,50 +999,30 @@ def comparison_text(run: ScenarioRun, top: int = 15) -> str:
 
 def output_file_problem(data_dir: Path | str, out: Path | str) -> str | None:
     """Why ``out`` cannot take the comparison workbook (Swedish), or None."""
-    out, data = Path(out).resolve(), Path(data_dir).resolve()
+    from .output_folder import output_file_problem as problem
+
+    out = Path(out)
     if out.suffix.lower() != ".xlsx":
         return f"{out.name} är ingen Excelfil. Ange en fil som slutar på .xlsx med --out."
-    if data in out.parents:
-        return (
-            "filen får inte ligga i datamappen (indata ska aldrig skrivas över). "
-            "Ange en fil utanför datamappen med --out."
-        )
-    if out.is_dir():
-        return f"{out} är en mapp. Ange en fil som slutar på .xlsx med --out."
-    return None
+    found = problem(out, Path(data_dir))
+    return None if found is None else str(found)
 
 
-def write_comparison_workbook(run: ScenarioRun, path: Path | str) -> Path:
-    """The comparison as an Excel file, written atomically (temp file + os.replace)."""
-    from openpyxl import Workbook
-
-    from .workbook import Col, _sheet
+def write_comparison_workbook(
+    run: ScenarioRun, path: Path | str, data_dir: Path | str | None = None
+) -> Path:
+    """The comparison as an Excel file, written atomically (temp file + rename); never over a
+    file this tool did not write."""
+    from .output_folder import output_file
+    from .workbook import Book, Col, write_sheet
 
     path = Path(path)
     c, model = run.comparison, run.base_model
     subtitle = f"Scenario {run.name} jämfört med basåret, prislista {model.price_list_year}." + (
         " EXEMPELDATA – inte stadens verkliga siffror." if model.example_data else ""
     )
-    book = Workbook(write_only=True)
     kr = style.XLSX_KRONOR
     table = area_table(c)
-    _sheet(
-        book,
-        "Per tjänsteområde",
-        f"Scenario: {run.scenario.title}",
-        subtitle,
-        [
-            Col("Tjänsteområde", "area", width=24),
-            Col("Självkostnad basår", "base", kr, 18),
-            Col("Självkostnad scenario", "scenario", kr, 18),
-            Col("Kostnadsförändring", "cost_change", kr, 18),
-            Col("Förändring %", "change", style.XLSX_PERCENT, 13),
-            Col("Omfördelning mellan kunder", "redistribution", kr, 20),
-        ],
-        table.iloc[:-1],
-        {k: v for k, v in table.iloc[-1].items() if k != "service_area"},
-        note=REDISTRIBUTION_NOTE,
-    )
     customer_area_cols = [
         Col("Kund-id", "customer_id", width=26),
         Col("Kund", "name", width=40),
@@ -1052,56 +1030,67 @@ def write_comparison_workbook(run: ScenarioRun, path: Path | str) -> Path:
         Col("Basår", "base", kr, 16),
         Col("Scenario", "scenario", kr, 16),
         Col("Förändring", "difference", kr, 16),
-        Col("Förändring %", "change", style.XLSX_PERCENT, 13),
+        Col("Förändring %", "change", style.XLSX_PERCENT, 13, ratio=("difference", "base")),
         Col("Varav omfördelning", "redistribution", style.XLSX_KRONOR_DECIMALS, 18),
     ]
-    _sheet(
-        book,
-        "Per kund och område",
-        "Förändring per kund och tjänsteområde, största först",
-        subtitle,
-        customer_area_cols,
-        c.by_customer_area,
-        {
-            "name": "Summa",
-            "base": c.base_total,
-            "scenario": c.scenario_total,
-            "difference": c.cost_change,
-        },
-    )
-    _sheet(
-        book,
-        "Per kund",
-        "Förändring per kund, alla tjänsteområden, största först",
-        subtitle,
-        [col for col in customer_area_cols if col.field not in ("area", "redistribution")],
-        c.by_customer,
-        {
-            "name": "Summa",
-            "base": c.base_total,
-            "scenario": c.scenario_total,
-            "difference": c.cost_change,
-        },
-    )
-    _sheet(
-        book,
-        "Ändringar",
-        "Vad scenariot ändrar i basåret",
-        subtitle,
-        [
-            Col(CHANGE_HEADERS["kind"], "kind", width=34),
-            Col(CHANGE_HEADERS["item"], "item", width=60),
-            Col(CHANGE_HEADERS["base"], "base", width=18),
-            Col(CHANGE_HEADERS["scenario"], "scenario", width=22),
-        ],
-        run.changes.map(style.plain_spaces),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    totals = {
+        "name": "Summa",
+        "base": c.base_total,
+        "scenario": c.scenario_total,
+        "difference": c.cost_change,
+        "change": c.cost_change / c.base_total if c.base_total else None,
+    }
+    footer = f"Scenario {run.name} – prislista {model.price_list_year}"
+    with output_file(path, data_dir) as temporary, Book(temporary, footer) as book:
+        write_sheet(
+            book,
+            "Per tjänsteområde",
+            f"Scenario: {run.scenario.title}",
+            subtitle,
+            [
+                Col("Tjänsteområde", "area", width=24),
+                Col("Självkostnad basår", "base", kr, 18),
+                Col("Självkostnad scenario", "scenario", kr, 18),
+                Col("Kostnadsförändring", "cost_change", kr, 18),
+                Col(
+                    "Förändring %", "change", style.XLSX_PERCENT, 13,
+                    ratio=("cost_change", "base"),
+                ),
+                Col("Omfördelning mellan kunder", "redistribution", kr, 20),
+            ],
+            table.iloc[:-1],
+            {k: v for k, v in table.iloc[-1].items() if k != "service_area"},
+            note=REDISTRIBUTION_NOTE,
+        )
+        write_sheet(
+            book,
+            "Per kund och område",
+            "Förändring per kund och tjänsteområde, största först",
+            subtitle,
+            customer_area_cols,
+            c.by_customer_area,
+            totals,
+        )
+        write_sheet(
+            book,
+            "Per kund",
+            "Förändring per kund, alla tjänsteområden, största först",
+            subtitle,
+            [col for col in customer_area_cols if col.field not in ("area", "redistribution")],
+            c.by_customer,
+            totals,
+        )
+        write_sheet(
+            book,
+            "Ändringar",
+            "Vad scenariot ändrar i basåret",
+            subtitle,
+            [
+                Col(CHANGE_HEADERS["kind"], "kind", width=34),
+                Col(CHANGE_HEADERS["item"], "item", width=60),
+                Col(CHANGE_HEADERS["base"], "base", width=18),
+                Col(CHANGE_HEADERS["scenario"], "scenario", width=22),
+            ],
+            run.changes.map(style.plain_spaces),
+        )
     return path
