@@ -182,9 +182,22 @@ def test_large_allocation_is_summarised_in_the_workbook(mini: Path, tmp_path: Pa
     out = tmp_path / "ut"
     assert run_cli("calculate", mini, "--out", out) == 0
     sheet = load_workbook(out / "prislista.xlsx", data_only=True)["Fördelning"]
-    assert sheet["A3"].value == ("Sammanfattad per kund och tjänsteområde: fördelningen har 13 "
-                                 "rader per nyckel, för många för Excel. Alla rader finns i "
-                                 "allocation.csv.")
+    assert sheet["A3"].value == (
+        "Sammanfattad per kund och tjänsteområde: fördelningen har 13 "
+        "rader per nyckel, för många för Excel. Alla rader finns i "
+        "allocation.csv."
+    )
+    assert [c.value for c in sheet[4]] == [
+        "Kund-id",
+        "Kund",
+        "Leverantörsreskontra",
+        "Hyresadministration",
+        "Totalt",
+    ]
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
-    assert len(rows) == 7 + 1  # customer × service area, and the total row
+    assert len(rows) == 4 + 1  # a row per customer, and the total row
     assert rows[-1][-1] == pytest.approx(12_150_000)
+    exact = pd.read_csv(out / "allocation.csv").groupby("customer_id")["amount"].sum()
+    for row in rows[:-1]:
+        assert sum(row[2:4]) == pytest.approx(row[4])
+        assert row[4] == pytest.approx(exact[row[0]], abs=0.01 * 4)  # the CSV rounds to öre
