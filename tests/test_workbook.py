@@ -227,3 +227,26 @@ def test_libreoffice_prints_every_table_readably(example_workbook: Path, tmp_pat
     assert len(allocation) > 1 and all("Kund-id" in p for p in allocation)
     for page in pages:  # the footer: year and page number on every page
         assert "Prislista 2023" in page and re.search(r"Sida \d+ av \d+", page)
+
+
+def test_scenario_workbook_stores_changes_as_numbers_in_their_unit(mini: Path, tmp_path: Path):
+    target = tmp_path / "exempel.xlsx"
+    assert run_cli("compare", mini, "--scenario", "exempel", "--out", target) == 0
+    assert_nothing_live(target)
+    book = load_workbook(target, data_only=True)
+    rows = {r[1].value: r for r in book["Ändringar"].iter_rows(min_row=5)}
+    weight = rows["Leverantörsreskontra: Antal fakturor"]
+    assert (weight[2].value, weight[3].value) == (0.5, 0.4)
+    assert weight[3].number_format == "0.0##%"
+    standard = rows["Ekonom, kr per årsarbetare"]
+    assert (standard[2].value, standard[3].value) == (750_000, 780_000)
+    assert standard[3].number_format == '#,##0 "kr"'
+    volume = next(
+        r for name, r in rows.items() if name.endswith("Antal krav (påminnelser, inkasso)")
+    )
+    assert volume[3].value == pytest.approx(volume[2].value * 0.5) and volume[4].value == 0.5
+    for sheet in book:
+        for row in sheet.iter_rows(min_row=5):
+            for cell in row:
+                if cell.number_format.endswith("%") and cell.value is not None:
+                    assert isinstance(cell.value, float | int), (sheet.title, cell.coordinate)

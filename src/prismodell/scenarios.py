@@ -550,42 +550,35 @@ def _factor(value: float) -> str:
     return style.format_number(value, 2).rstrip("0").rstrip(",")
 
 
-def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame:
-    """What the scenario changes in the base year ``model``, as display text.
+def scenario_change_values(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame:
+    """What the scenario changes in the base year ``model``, as numbers.
 
-    Columns: kind, item, base, scenario (see ``CHANGE_HEADERS``); one row per override, in the
-    order of the file's sections.
+    Columns: kind, item (display text), base and scenario (numbers; base NaN for a staffing
+    row the base year does not have), unit (``share``, ``kr``, ``fte`` or ``volume``) and
+    factor (volume changes, else NaN); one row per override, in the order of the file's
+    sections.
     """
     areas, keys = area_names(model), key_names(model)
     customers = customer_names(model)
     key_area = dict(zip(model.keys["key_id"], model.keys["service_area"], strict=True))
     weights = dict(zip(model.keys["key_id"], model.keys["weight"], strict=True))
+    nan = float("nan")
     rows = []
     for key, weight in scenario.weights.items():
-        rows.append(
-            (
-                "Vikt",
-                f"{areas[key_area[key]]}: {keys[key]}",
-                _share(weights[key]),
-                _share(weight),
-            )
-        )
+        item = f"{areas[key_area[key]]}: {keys[key]}"
+        rows.append(("Vikt", item, weights[key], weight, "share", nan))
     for category, value in scenario.cost_standards.items():
-        rows.append(
-            (
-                "Kostnadsschablon",
-                f"{staff_category_label(category)}, kr per årsarbetare",
-                style.format_kr(model.cost_standards[category]),
-                style.format_kr(value),
-            )
-        )
+        item = f"{staff_category_label(category)}, kr per årsarbetare"
+        rows.append(("Kostnadsschablon", item, model.cost_standards[category], value, "kr", nan))
     if scenario.administration_overhead_per_fte is not None:
         rows.append(
             (
                 "Overhead",
                 "Förvaltningsövergripande overhead, kr per årsarbetare",
-                style.format_kr(model.administration_overhead_per_fte),
-                style.format_kr(scenario.administration_overhead_per_fte),
+                model.administration_overhead_per_fte,
+                scenario.administration_overhead_per_fte,
+                "kr",
+                nan,
             )
         )
     staffing = model.staffing
@@ -600,13 +593,9 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
             if change.service_area == INTERNAL_OVERHEAD
             else areas[change.service_area]
         )
+        item = f"{area}: {staff_category_label(change.staff_category)}, årsarbetare"
         rows.append(
-            (
-                "Bemanning",
-                f"{area}: {staff_category_label(change.staff_category)}, årsarbetare",
-                style.format_number(base.sum(), 1) if len(base) else "– (ny rad)",
-                style.format_number(change.fte, 1),
-            )
+            ("Bemanning", item, base.sum() if len(base) else nan, change.fte, "fte", nan)
         )
     volumes = model.volumes
     for change in scenario.volume_changes:
@@ -615,14 +604,35 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
             hit &= volumes["customer_id"] == change.customer_id
         base = float(volumes.loc[hit, "volume"].sum())
         who = ALL_CUSTOMERS if change.customer_id is None else customers[change.customer_id]
-        rows.append(
-            (
-                "Volym",
-                f"{who}: {areas[key_area[change.key_id]]} – {keys[change.key_id]}",
-                _quantity(base),
-                f"{_quantity(base * change.factor)} (×{style.NBSP}{_factor(change.factor)})",
-            )
-        )
+        item = f"{who}: {areas[key_area[change.key_id]]} – {keys[change.key_id]}"
+        rows.append(("Volym", item, base, base * change.factor, "volume", change.factor))
+    columns = [*CHANGE_HEADERS, "unit", "factor"]
+    return pd.DataFrame(rows, columns=columns).astype({"base": float, "scenario": float})
+
+
+_CHANGE_TEXT = {
+    "share": _share,
+    "kr": style.format_kr,
+    "fte": lambda value: style.format_number(value, 1),
+    "volume": _quantity,
+}
+
+
+def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame:
+    """What the scenario changes in the base year ``model``, as display text.
+
+    Columns: kind, item, base, scenario (see ``CHANGE_HEADERS``); one row per override, in the
+    order of the file's sections (the numbers: :func:`scenario_change_values`).
+    """
+    values = scenario_change_values(model, scenario)
+    rows = []
+    for row in values.itertuples(index=False):
+        text = _CHANGE_TEXT[row.unit]
+        base = "– (ny rad)" if pd.isna(row.base) else text(row.base)
+        new = text(row.scenario)
+        if row.unit == "volume":
+            new += f" (×{style.NBSP}{_factor(row.factor)})"
+        rows.append((row.kind, row.item, base, new))
     return pd.DataFrame(rows, columns=list(CHANGE_HEADERS))
 
 
@@ -1008,6 +1018,15 @@ def output_file_problem(data_dir: Path | str, out: Path | str) -> str | None:
     return None if found is None else str(found)
 
 
+# Numbers in the changes sheet keep their unit: a weight is a percentage, a standard kronor.
+_CHANGE_XLSX_FORMATS = {
+    "share": "0.0##%",  # as many decimals as the weight has, like the text
+    "kr": style.XLSX_KRONOR,
+    "fte": "#,##0.0",
+    "volume": style.XLSX_NUMBER,
+}
+
+
 def write_comparison_workbook(
     run: ScenarioRun, path: Path | str, data_dir: Path | str | None = None
 ) -> Path:
@@ -1080,6 +1099,8 @@ def write_comparison_workbook(
             c.by_customer,
             totals,
         )
+        changes = scenario_change_values(run.base_model, run.scenario)
+        changes["format"] = changes["unit"].map(_CHANGE_XLSX_FORMATS)
         write_sheet(
             book,
             "Ändringar",
@@ -1088,9 +1109,13 @@ def write_comparison_workbook(
             [
                 Col(CHANGE_HEADERS["kind"], "kind", width=34),
                 Col(CHANGE_HEADERS["item"], "item", width=60),
-                Col(CHANGE_HEADERS["base"], "base", width=18),
-                Col(CHANGE_HEADERS["scenario"], "scenario", width=22),
+                Col(CHANGE_HEADERS["base"], "base", style.XLSX_DECIMALS, 18, format_field="format"),
+                Col(
+                    CHANGE_HEADERS["scenario"], "scenario", style.XLSX_DECIMALS, 18,
+                    format_field="format",
+                ),
+                Col("Faktor", "factor", "0.00", 10),
             ],
-            run.changes.map(style.plain_spaces),
+            changes,
         )
     return path

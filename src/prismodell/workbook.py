@@ -44,6 +44,7 @@ class Col:
     width: float = 14
     row_sum: tuple[str, str] | None = None
     ratio: tuple[str, str] | None = None
+    format_field: str | None = None  # a column of ``rows`` with each row's number format
 
 
 class Book:
@@ -164,8 +165,14 @@ def write_sheet(
         sheet.write_string(_HEADER_ROW - 1, j, neutralise_text(col.header), header)
 
     sums = [(j, col) for j, col in enumerate(columns) if col.row_sum]
+    mixed = [
+        (j, rows[col.format_field].tolist()) for j, col in enumerate(columns) if col.format_field
+    ]
     for i, record in enumerate(zip(*values, strict=True)):
         sheet.write_row(first - 1 + i, 0, record)
+        for j, formats in mixed:
+            if record[j] is not None:
+                sheet.write_number(first - 1 + i, j, record[j], book.format(formats[i]))
         for j, col in sums:  # overwrite the value with its traceable formula, same result
             row = first + i
             a, b = (letter[f] for f in col.row_sum)
