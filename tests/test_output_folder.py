@@ -79,6 +79,7 @@ def reference_sets(two_sets, tmp_path: Path) -> tuple[dict, dict]:
         ("holds data", "innehåller datamappen"),
         ("foreign", "inte skrivits av prismodell"),
         ("file", "ingen mapp"),
+        ("symlink", "symbolisk länk"),
     ],
 )
 def test_refused_output_folders_give_exit_2_and_touch_nothing(
@@ -88,6 +89,7 @@ def test_refused_output_folders_give_exit_2_and_touch_nothing(
     foreign.mkdir()
     (foreign / "budget.xlsx").write_bytes(b"analytikerns fil")
     (tmp_path / "en_fil").write_text("x")
+    (tmp_path / "länk").symlink_to(foreign)
     out = {
         "root": Path("/"),
         "home": Path.home(),
@@ -96,6 +98,7 @@ def test_refused_output_folders_give_exit_2_and_touch_nothing(
         "holds data": tmp_path,
         "foreign": foreign,
         "file": tmp_path / "en_fil",
+        "symlink": tmp_path / "länk",
     }[where]
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     assert run_cli("calculate", mini, "--out", out) == 2
@@ -323,3 +326,18 @@ def test_compare_never_overwrites_a_workbook_it_did_not_write(tmp_path: Path, ca
     assert output_folder.written_by_us(target)
     assert run_cli(*args) == 0  # its own file is replaced
     assert sorted(p.name for p in tmp_path.iterdir()) == ["jämförelse.xlsx"]
+
+
+def test_compare_removes_temporary_files_of_killed_runs_only(tmp_path: Path):
+    from .conftest import DATA_2023
+
+    target = tmp_path / "j.xlsx"
+    gone = subprocess.Popen(["true"])  # a process that has ended: its pid is free
+    gone.wait()
+    dead = tmp_path / f".j.xlsx.staging-{gone.pid}-dead"
+    alive = tmp_path / f".j.xlsx.staging-{os.getpid()}-alive"
+    dead.write_bytes(b"half")
+    alive.write_bytes(b"half")
+    args = ("compare", DATA_2023, "--scenario", "farsta_farre_krav", "--out", target)
+    assert run_cli(*args) == 0
+    assert not dead.exists() and alive.exists()

@@ -53,6 +53,10 @@ def _home_folders() -> set[Path]:
 
 def output_folder_problem(out: Path, data_dir: Path | None = None) -> Problem | None:
     """Why ``out`` must not be written as an output folder (Swedish), or None."""
+    if Path(out).is_symlink():  # a swap would replace the link, not the folder it names
+        return Problem(
+            str(out), "är en symbolisk länk. Ange mappen den pekar på med --out i stället."
+        )
     out = Path(out).resolve()
     where = str(out)
     if out.parent == out:
@@ -243,6 +247,21 @@ def output_file_problem(path: Path, data_dir: Path | None = None) -> Problem | N
     return None
 
 
+def _clean_dead_files(path: Path) -> None:
+    """Remove temporary files beside ``path`` left by killed runs (their process is gone)."""
+    prefix = f".{path.name}.{_STAGING}-"
+    for leftover in path.parent.iterdir():
+        if not leftover.name.startswith(prefix) or not leftover.is_file():
+            continue
+        pid = leftover.name[len(prefix) :].split("-")[0]
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except (ValueError, PermissionError):  # not our name, or another user's live run
+            continue
+
+
 @contextmanager
 def output_file(path: Path, data_dir: Path | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path`` in one rename.
@@ -255,6 +274,7 @@ def output_file(path: Path, data_dir: Path | None = None) -> Iterator[Path]:
     if problem is not None:
         raise InputError([problem])
     path.parent.mkdir(parents=True, exist_ok=True)
+    _clean_dead_files(path)
     temporary = _sibling(path, _STAGING)
     try:
         yield temporary
