@@ -282,12 +282,13 @@ def test_sigkill_at_a_rename_is_repaired_by_the_next_run(
     assert snapshot(out) == old_set and leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_of_a_real_run(tmp_path: Path):
     """A whole command killed at several moments of a run big enough to take a while."""
     sys.path.insert(0, str(SRC.parent / "benchmarks"))
     from bench_calculate import make_folder
 
-    data = make_folder(tmp_path / "data", 1500, 30, 5)
+    data = make_folder(tmp_path / "data", 600, 20, 4)
     out = tmp_path / "ut"
     exe = str(Path(sys.executable).with_name("prismodell"))
     assert subprocess.run([exe, "calculate", str(data), "--out", str(out)]).returncode == 0
