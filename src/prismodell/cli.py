@@ -24,8 +24,8 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     from .output_folder import check_output_folder
     from .workbook import write_workbook
 
-    check_output_folder(args.out, args.data_dir)  # before any work: refuse early
-    model = load_input(args.data_dir)
+    model = load_input(args.data_dir)  # the input's problems first: they are the usual ones
+    check_output_folder(args.out, args.data_dir)  # before calculating
     writer, scenario = write_workbook, None
     if args.scenario:
         from functools import partial

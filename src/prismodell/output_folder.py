@@ -67,12 +67,17 @@ def output_folder_problem(out: Path, data_dir: Path | None = None) -> Problem | 
         )
     if data_dir is not None:
         data = Path(data_dir).resolve()
-        if data == out or data in out.parents:
+        if data == out:
             return Problem(
                 where,
-                "utdatamappen får inte vara datamappen eller ligga i den (indata ska aldrig "
-                "skrivas över, och filer där räknas som indata). Ange en mapp utanför "
-                "datamappen med --out.",
+                "utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
+                "över). Ange en annan mapp med --out.",
+            )
+        if data in out.parents:
+            return Problem(
+                where,
+                "utdatamappen får inte ligga i datamappen (filer där räknas som indata, och "
+                "indata ska aldrig skrivas över). Ange en mapp utanför datamappen med --out.",
             )
         if out in data.parents:
             return Problem(
