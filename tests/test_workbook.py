@@ -250,3 +250,36 @@ def test_scenario_workbook_stores_changes_as_numbers_in_their_unit(mini: Path, t
             for cell in row:
                 if cell.number_format.endswith("%") and cell.value is not None:
                     assert isinstance(cell.value, float | int), (sheet.title, cell.coordinate)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=40), st.one_of(st.none(), st.floats(-1e12, 1e12))),
+        min_size=0,
+        max_size=8,
+    ),
+    st.text(max_size=30),
+)
+def test_any_text_is_written_as_inert_text(tmp_path_factory, rows, title):
+    from prismodell.workbook import Book, Col, write_sheet
+
+    path = tmp_path_factory.mktemp("fuzz") / "b.xlsx"
+    frame = pd.DataFrame(rows, columns=["text", "amount"]).astype({"amount": float})
+    with Book(path, title) as book:
+        write_sheet(
+            book,
+            "Blad",
+            title,
+            title,
+            [Col(title or "Text", "text"), Col("Belopp", "amount", '#,##0 "kr"')],
+            frame,
+            {"text": title, "amount": float(frame["amount"].sum())},
+        )
+    assert_nothing_live(path)
+    sheet = load_workbook(path)["Blad"]
+    written = [sheet.cell(5 + i, 1).value for i in range(len(rows))]
+    # The writer stores a carriage return as Excel's escape _x000D_ (openpyxl leaves it as
+    # is); otherwise the text is exactly the neutralised one.
+    expected = [neutralise_text(text) or None for text, _ in rows]
+    assert [w.replace("_x000D_", "\r") if w else w for w in written] == expected

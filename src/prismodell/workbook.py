@@ -113,13 +113,11 @@ def _width(col: Col, data: pd.Series) -> float:
     return round(width, 1)
 
 
-def _cell_values(series: pd.Series, text: bool) -> list:
-    """A column as Python values for the writer: text neutralised, missing as None."""
-    if text:
-        values = neutralise_column(series).astype(object)
-        return values.where(values.notna(), None).tolist()
-    numbers = series.astype(object)
-    return numbers.where(series.notna(), None).tolist()
+def _cell_values(series: pd.Series) -> list:
+    """A column as Python values for the writer: any text neutralised (a number column
+    passes as it is), missing as None."""
+    values = neutralise_column(series).astype(object)
+    return values.where(values.notna(), None).tolist()
 
 
 def write_sheet(
@@ -141,7 +139,7 @@ def write_sheet(
     sheet = book.workbook.add_worksheet(name)
     _page_setup(sheet, book)
     letter = {col.field: xl_col_to_name(j) for j, col in enumerate(columns)}
-    values = [_cell_values(rows[col.field], col.number_format is None) for col in columns]
+    values = [_cell_values(rows[col.field]) for col in columns]
     for j, col in enumerate(columns):
         fmt = book.format(col.number_format) if col.number_format else None
         sheet.set_column(j, j, _width(col, rows[col.field]), fmt)
