@@ -193,9 +193,9 @@ def _pdf_pages(pdf: Path) -> list[str]:
     return text.split("\f")
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice saknas (setup.sh)")
-def test_libreoffice_prints_every_table_readably(example_workbook: Path, tmp_path: Path):
-    profile = tmp_path / "lo-profile"  # its own profile: parallel runs do not collide
+def _print_with_libreoffice(workbook: Path, folder: Path) -> list[str]:
+    """The workbook printed to PDF as LibreOffice prints it; the text of each page."""
+    profile = folder / "lo-profile"  # its own profile: parallel runs do not collide
     subprocess.run(
         [
             "soffice",
@@ -204,29 +204,51 @@ def test_libreoffice_prints_every_table_readably(example_workbook: Path, tmp_pat
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
-            str(example_workbook),
+            str(folder),
+            str(workbook),
         ],
         check=True,
         capture_output=True,
         timeout=300,
     )
-    pages = [p for p in _pdf_pages(tmp_path / "prislista.pdf") if p.strip()]
-    book = load_workbook(example_workbook, data_only=True)
-    text = "\n".join(pages)
-    for sheet in book:
-        headers = [c.value for c in sheet[4] if c.value]
-        # Every heading of every sheet is printed: no column is cut off the page.
-        for header in headers:
-            for word in str(header).split():
-                assert word in text, (sheet.title, header)
-        # The last customer's or row's first cell and the total label are printed.
-        assert str(sheet.cell(sheet.max_row - 1, 1).value) in text, sheet.title
-    # Headers repeat: each page of the long allocation sheet starts with its header row.
-    allocation = [p for p in pages if "Fördelning" in p or "Kund-id" in p]
-    assert len(allocation) > 1 and all("Kund-id" in p for p in allocation)
-    for page in pages:  # the footer: year and page number on every page
-        assert "Prislista 2023" in page and re.search(r"Sida \d+ av \d+", page)
+    return [p for p in _pdf_pages(folder / f"{workbook.stem}.pdf") if p.strip()]
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice saknas (setup.sh)")
+@pytest.mark.parametrize("which", ["prislista", "scenario"])
+def test_libreoffice_prints_every_table_readably(
+    example_workbook: Path, tmp_path: Path, which: str
+):
+    if which == "prislista":
+        workbook, footer = example_workbook, "Prislista 2023"
+    else:
+        workbook = tmp_path / "farsta.xlsx"
+        args = ("compare", DATA_2023, "--scenario", "farsta_farre_krav", "--out", workbook)
+        assert run_cli(*args) == 0
+        footer = "Scenario farsta_farre_krav – prislista 2023"
+    pages = _print_with_libreoffice(workbook, tmp_path)
+    book = load_workbook(workbook, data_only=True)
+    names = sorted(book.sheetnames, key=len, reverse=True)
+    printed: dict[str, list[str]] = {}
+    for page in pages:
+        # The footer (the page's last line): label with the year, sheet name, page number.
+        last = page.strip().splitlines()[-1]
+        assert footer in last and re.search(r"Sida \d+ av \d+", last), last
+        sheet = next(name for name in names if name in last.replace(footer, ""))
+        printed.setdefault(sheet, []).append(page)
+    assert set(printed) == set(book.sheetnames)  # every sheet is printed
+    for name, sheet_pages in printed.items():
+        sheet = book[name]
+        words = [w for c in sheet[4] if c.value for w in str(c.value).split()]
+        # Every page of a sheet shows its whole header row: the header repeats on every page
+        # and no column is cut off or pushed to a page of its own.
+        for page in sheet_pages:
+            missing = [w for w in words if w not in page]
+            assert not missing, (name, missing)
+        text = "\n".join(sheet_pages)
+        assert str(sheet.cell(sheet.max_row - 1, 1).value) in text, name  # the last row
+    if which == "prislista":
+        assert len(printed["Fördelning"]) > 1  # a long table: the header repeat is tested
 
 
 def test_scenario_workbook_stores_changes_as_numbers_in_their_unit(mini: Path, tmp_path: Path):
