@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# LibreOffice Calc (~300 MB): the test that prints prislista.xlsx as a spreadsheet program would.
+command -v soffice >/dev/null 2>&1 || need_apt+=(libreoffice-calc)
 # WeasyPrint (PDF) needs Pango and a font with å ä ö; present on most machines already.
 ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from .conftest import DATA_2023, run_cli
 
 OUTPUTS = [
+    ".prismodell-output",
     "allocation.csv",
     "comparison.csv",
     "full_cost.csv",
@@ -35,14 +36,17 @@ def test_calculate_writes_outputs_and_prints_summary(mini: Path, tmp_path: Path,
     assert str(out) in text
 
 
-def test_rerun_replaces_outputs_and_keeps_other_files(mini: Path, tmp_path: Path):
+def test_rerun_replaces_outputs_and_never_deletes_foreign_files(mini: Path, tmp_path: Path):
     out = tmp_path / "ut"
     out.mkdir()
     (out / "anteckningar.txt").write_text("mina")
-    assert run_cli("calculate", mini, "--out", out) == 0
-    assert run_cli("calculate", mini, "--out", out) == 0
-    assert (out / "anteckningar.txt").read_text() == "mina"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ut.")]
+    assert run_cli("calculate", mini, "--out", out) == 2  # not ours: never replaced
+    assert [p.name for p in out.iterdir()] == ["anteckningar.txt"]
+    fresh = tmp_path / "ny"
+    assert run_cli("calculate", mini, "--out", fresh) == 0
+    assert run_cli("calculate", mini, "--out", fresh) == 0
+    assert sorted(p.name for p in fresh.iterdir()) == OUTPUTS
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".ny.")] == [".ny.lock"]
 
 
 def test_console_script_runs_without_traceback(mini: Path, tmp_path: Path):
@@ -59,7 +63,7 @@ def test_console_script_runs_without_traceback(mini: Path, tmp_path: Path):
 def test_workbook_sheets_totals_and_formats(tmp_path: Path):
     out = tmp_path / "ut"
     assert run_cli("calculate", DATA_2023, "--out", out) == 0
-    book = load_workbook(out / "prislista.xlsx")
+    book = load_workbook(out / "prislista.xlsx", data_only=True)  # totals: cached results
     assert book.sheetnames == [
         "Prislista",
         "Självkostnad",
@@ -178,10 +182,23 @@ def test_large_allocation_is_summarised_in_the_workbook(mini: Path, tmp_path: Pa
     monkeypatch.setattr(workbook, "ALLOCATION_DETAIL_LIMIT", 5)  # the fixture has 13 key rows
     out = tmp_path / "ut"
     assert run_cli("calculate", mini, "--out", out) == 0
-    sheet = load_workbook(out / "prislista.xlsx")["Fördelning"]
-    assert sheet["A3"].value == ("Sammanfattad per kund och tjänsteområde: fördelningen har 13 "
-                                 "rader per nyckel, för många för Excel. Alla rader finns i "
-                                 "allocation.csv.")
+    sheet = load_workbook(out / "prislista.xlsx", data_only=True)["Fördelning"]
+    assert sheet["A3"].value == (
+        "Sammanfattad per kund och tjänsteområde: fördelningen har 13 "
+        "rader per nyckel, för många för Excel. Alla rader finns i "
+        "allocation.csv."
+    )
+    assert [c.value for c in sheet[4]] == [
+        "Kund-id",
+        "Kund",
+        "Leverantörsreskontra",
+        "Hyresadministration",
+        "Totalt",
+    ]
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
-    assert len(rows) == 7 + 1  # customer × service area, and the total row
+    assert len(rows) == 4 + 1  # a row per customer, and the total row
     assert rows[-1][-1] == pytest.approx(12_150_000)
+    exact = pd.read_csv(out / "allocation.csv").groupby("customer_id")["amount"].sum()
+    for row in rows[:-1]:
+        assert sum(row[2:4]) == pytest.approx(row[4])
+        assert row[4] == pytest.approx(exact[row[0]], abs=0.01 * 4)  # the CSV rounds to öre

@@ -24,25 +24,16 @@ def _print_notices(model) -> None:
         print(line, file=sys.stderr)
 
 
-def _same_folder(a: Path, b: Path) -> bool:
-    return a.resolve() == b.resolve()
-
-
 def cmd_calculate(args: argparse.Namespace) -> int:
     from . import style
     from .calculation import calculate
     from .export import write_outputs
     from .inputs import load_input
+    from .output_folder import check_output_folder
     from .workbook import write_workbook
 
-    if _same_folder(args.data_dir, args.out):
-        print(
-            "Fel: utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
-            "över). Ange en annan mapp med --out.",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
-    model = load_input(args.data_dir)
+    model = load_input(args.data_dir)  # the input's problems first: they are the usual ones
+    check_output_folder(args.out, args.data_dir)  # before calculating
     _print_notices(model)
     writer, scenario = write_workbook, None
     if args.scenario:
@@ -54,7 +45,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
         model = apply_scenario(model, scenario)
         writer = partial(write_workbook, label=f"SCENARIO {scenario.name}: {scenario.title}")
     result = calculate(model)
-    written = write_outputs(model, result, args.out, writer)
+    written = write_outputs(model, result, args.out, writer, data_dir=args.data_dir)
 
     names = model.service_areas.set_index("service_area")["name"]
     print(
@@ -102,7 +93,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     run = scenarios.run_scenario(args.data_dir, args.scenario)
     print(scenarios.comparison_text(run, top=args.top))
     if args.out:
-        print(f"Skrev {scenarios.write_comparison_workbook(run, args.out)}")
+        print(f"Skrev {scenarios.write_comparison_workbook(run, args.out, args.data_dir)}")
     return 0
 
 
@@ -137,17 +128,12 @@ def cmd_new_year(args: argparse.Namespace) -> int:
 
 
 def cmd_volumes(args: argparse.Namespace) -> int:
+    from .output_folder import check_output_folder
     from .volumes import run_volumes, volume_report, write_volumes
 
-    if _same_folder(args.data_dir, args.out):
-        print(
-            "Fel: utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
-            "över). Ange en annan mapp med --out och kopiera volumes.csv därifrån.",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    check_output_folder(args.out, args.data_dir)
     run = run_volumes(args.data_dir)
-    written = write_volumes(run, args.out)
+    written = write_volumes(run, args.out, args.data_dir)
     print(volume_report(run))
     print(f"Skrev {len(written)} filer till {args.out}:")
     for path in written:
@@ -158,22 +144,16 @@ def cmd_volumes(args: argparse.Namespace) -> int:
 def cmd_invoices(args: argparse.Namespace) -> int:
     from . import style
     from .calculation import calculate
-    from .export import staged_output
     from .inputs import load_calloffs, load_input
     from .invoices import KIND_LABELS, KINDS, invoice_lines, write_invoice_basis
+    from .output_folder import check_output_folder, output_folder
 
-    if _same_folder(args.data_dir, args.out):
-        print(
-            "Fel: utdatamappen får inte vara samma som datamappen (indata ska aldrig skrivas "
-            "över). Ange en annan mapp med --out.",
-            file=sys.stderr,
-        )
-        return EXIT_INPUT
+    check_output_folder(args.out, args.data_dir)
     model = load_input(args.data_dir)
     calloffs = load_calloffs(model)
     lines = invoice_lines(model, calculate(model), calloffs)
-    with staged_output(args.out) as stage:
-        written = write_invoice_basis(model, lines, stage)
+    with output_folder(args.out, args.data_dir) as stage:
+        written = [args.out / p.name for p in write_invoice_basis(model, lines, stage)]
 
     print(
         f"Fakturaunderlag {model.price_list_year}"

@@ -1,16 +1,14 @@
 """Writing the calculation's outputs: the spec's CSV files and the Excel price list.
 
-Everything is first written to a temporary folder beside the output folder and moved into
-place only when all files are complete, so a failure never leaves a half-written output.
+The whole set is written to a staging folder beside the output folder and swapped in as a
+unit (:mod:`prismodell.output_folder`), so a failure never leaves a half-written or mixed
+output. Every text cell is neutralised against formula injection.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
+import re
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ import pandas as pd
 
 from .calculation import FULL_COST_COLUMNS, PriceModelResult
 from .inputs import PriceModelInput
+from .output_folder import output_folder
 
 OUTPUT_FILES = (
     "full_cost.csv",
@@ -31,21 +30,39 @@ DEDICATED_FILE = "dedicated_services.csv"
 DEDICATED_OUTPUT_COLUMNS = ["service_area", "service_id", "customer_id", "fte", "amount"]
 WORKBOOK_FILE = "prislista.xlsx"
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's CSV-injection list, with the full-width forms some spreadsheets also accept.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Characters XML 1.0 cannot hold (so no xlsx can): replaced by U+FFFD, visibly.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def neutralise_text(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A text cell made safe to open: characters XML cannot hold become U+FFFD, and text a
+    spreadsheet would run as a formula gets a leading apostrophe. Other values pass."""
+    if not isinstance(value, str):
+        return value
+    value = _XML_ILLEGAL.sub("\ufffd", value)
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def neutralise_column(series: pd.Series) -> pd.Series:
+    """:func:`neutralise_text` over a column, computed once per distinct value (a million
+    allocation rows have only a few thousand distinct ids and names)."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    cleaned = [neutralise_text(v) for v in uniques]
+    if cleaned == list(uniques):
+        return series  # nothing to change: keep the column (and its dtype) as it is
+    values = np.array([*cleaned, None], dtype=object)  # code -1 (missing) takes the None
+    return pd.Series(values.take(codes), index=series.index, name=series.name)
 
 
 def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[column]):
-            frame[column] = frame[column].map(neutralise_text)
+        frame[column] = neutralise_column(frame[column])
     return frame
 
 
@@ -115,29 +132,12 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     for column, decimals in CSV_DECIMALS.items():
         if column in frame and pd.api.types.is_float_dtype(frame[column]):
             values = frame[column].to_numpy(dtype=float)
-            text = np.char.mod(f"%.{decimals}f", values).astype(object)
+            pattern = f"%.{decimals}f"
+            # The same printf formatting as np.char.mod, three times faster on a million rows.
+            text = np.array([pattern % v for v in values.tolist()], dtype=object)
             text[np.isnan(values)] = ""
             frame[column] = text
     frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-
-
-@contextmanager
-def staged_output(out_dir: Path):
-    """Yield a temporary folder; on success move its files into ``out_dir``, else discard it."""
-    out_dir = Path(out_dir)
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
-    try:
-        yield stage
-        out_dir.mkdir(parents=True, exist_ok=True)
-        for item in sorted(stage.iterdir()):
-            target = out_dir / item.name
-            if target.is_dir() and not item.is_dir():
-                raise IsADirectoryError(target)
-            os.replace(item, target)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
 
 
 def write_outputs(
@@ -145,10 +145,12 @@ def write_outputs(
     result: PriceModelResult,
     out_dir: Path,
     workbook_writer: Callable[[PriceModelInput, PriceModelResult, Path], None] | None = None,
+    data_dir: Path | None = None,
 ) -> list[Path]:
-    """Write the CSVs (and the workbook) atomically into ``out_dir``; return the files."""
+    """Write the CSVs (and the workbook) into ``out_dir``, replacing its whole earlier set
+    (see :mod:`prismodell.output_folder`); return the files."""
     written = []
-    with staged_output(out_dir) as stage:
+    with output_folder(out_dir, data_dir) as stage:
         for name, frame in output_tables(result).items():
             write_csv(frame, stage / name)
             written.append(Path(out_dir) / name)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
 from . import style
 from .billing import MONTHS_SV, arrears_schedule, base_invoice_date
@@ -26,7 +25,7 @@ from .calculation import PriceModelResult, hourly_rates
 from .export import write_csv
 from .inputs import CALLOFF_DECIMALS, PriceModelInput
 from .report_tables import staff_category_label
-from .workbook import Col, _sheet  # the price list's house-style sheet
+from .workbook import Book, Col, write_sheet  # the price list's house-style sheet
 
 KINDS = ("bastjanst", "timavrop", "tillaggstjanst")
 KIND_LABELS = {
@@ -329,12 +328,18 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
     )
     if model.example_data:
         subtitle += " EXEMPELDATA – inte stadens verkliga siffror."
-    book = Workbook(write_only=True)
+    with Book(stage / WORKBOOK_FILE, f"Fakturaunderlag {year}") as book:
+        _invoice_sheets(book, model, lines, subtitle, names, areas)
+    return [stage / LINES_FILE, stage / WORKBOOK_FILE]
+
+
+def _invoice_sheets(book: Book, model, lines, subtitle, names, areas) -> None:
+    year = model.price_list_year
 
     summary = customer_summary(model, lines)
     reference = [Col(LINE_HEADERS[REFERENCE], REFERENCE, width=24)] if REFERENCE in lines else []
     kind_cols = [Col(KIND_LABELS[k], k, style.XLSX_KRONOR, 17) for k in KINDS]
-    _sheet(
+    write_sheet(
         book,
         "Per kund",
         f"Fakturaunderlag {year} – belopp per kund och typ (kr)",
@@ -352,7 +357,7 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
 
     plan = monthly_plan(lines, year)
     plan["month"] = plan["invoice_month"].map(month_label)
-    _sheet(
+    write_sheet(
         book,
         "Per månad",
         f"Fakturering per månad {year}",
@@ -380,7 +385,7 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
         rows["name"] = rows["customer_id"].map(names)
         rows["area"] = rows["service_area"].map(areas)
         rows["invoice_date"] = rows["invoice_date"].dt.date
-        _sheet(
+        write_sheet(
             book,
             KIND_LABELS[kind],
             f"Fakturarader {year}: {KIND_LABELS[kind].lower()}",
@@ -400,12 +405,10 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
             rows,
             {"name": "Summa", "amount": int(rows["amount"].sum())},
         )
-    book.save(stage / WORKBOOK_FILE)
-    return [stage / LINES_FILE, stage / WORKBOOK_FILE]
 
 
 def _kind_summary_sheet(
-    book: Workbook,
+    book: Book,
     model: PriceModelInput,
     rows: pd.DataFrame,
     kind: str,
@@ -431,7 +434,7 @@ def _kind_summary_sheet(
         for m in months
     ]
     count = style.plain_spaces(style.format_number(len(rows)))
-    _sheet(
+    write_sheet(
         book,
         KIND_LABELS[kind],
         f"{KIND_LABELS[kind]} {model.price_list_year} per kund och fakturamånad (kr)",

@@ -34,6 +34,7 @@ from .calculation import PriceModelResult, calculate
 from .extracts import extracts_fingerprint
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .notices import unchanged_focus
+from .output_folder import output_folder
 from .trends import find_years, skipped_years, years_fingerprint
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -624,14 +625,15 @@ def build_book(
         if completed.returncode != 0:
             raise _build_failure("HTML-bygget", completed, out / "html-build.log")
         html_dir = out / "html"
-        if html_dir.exists():
-            shutil.rmtree(html_dir)
         # Sphinx keeps the pages of chapters that are gone (a scenario no longer asked for,
         # a customer who left): publish only the pages of this build's sources.
         built = out / "_build" / "html"
         documents = {p.relative_to(source).with_suffix("").as_posix()
                      for p in [*source.rglob("*.ipynb"), *source.rglob("*.md")]}
-        shutil.copytree(built, html_dir, ignore=_stale_pages(built, documents))
+        with output_folder(html_dir) as staging:  # the published HTML is swapped as a unit
+            shutil.copytree(
+                built, staging, ignore=_stale_pages(built, documents), dirs_exist_ok=True
+            )
         report.html = html_dir / "index.html"
 
     if pdf:
@@ -680,7 +682,9 @@ def build(
     """CLI entry: build, print progress and a summary; return the exit code."""
     started = time.perf_counter()
     try:
-        report = build_book(data_dir, out, force=force, pdf=pdf, scenarios=scenarios)
+        # Checked, locked and marked: never a folder this tool did not write.
+        with output_folder(out, data_dir, replace=False):
+            report = build_book(data_dir, out, force=force, pdf=pdf, scenarios=scenarios)
     except BuildError as error:
         print(f"Bygget avbröts: {error}", file=sys.stderr)
         return EXIT_FAILURE

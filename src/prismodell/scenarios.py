@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -436,7 +434,7 @@ class _Parser:
         changes, seen = [], {}
         for path, _ in items:
             service = self.f.one_of(path + ("service_id",), known, "den särskilda tjänsten", where)
-            fte = self.number(path + ("fte",))
+            fte = self.number(path + ("fte",), limit=MAX_FTE)
             if service not in known or fte is None:
                 continue
             if service in seen:
@@ -648,42 +646,36 @@ def _factor(value: float) -> str:
     return style.format_number(value, 2).rstrip("0").rstrip(",")
 
 
-def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame:
-    """What the scenario changes in the base year ``model``, as display text.
+def scenario_change_values(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame:
+    """What the scenario changes in the base year ``model``, as numbers.
 
-    Columns: kind, item, base, scenario (see ``CHANGE_HEADERS``); one row per override, in the
-    order of the file's sections.
+    Columns: kind, item (display text), base and scenario (numbers; base NaN for a staffing
+    row the base year does not have), unit (``share``, ``kr``, ``fte``, ``fte2`` (two
+    decimals) or ``volume``) and
+    factor (volume changes, else NaN); one row per override, in the order of the file's
+    sections.
     """
     areas, keys = area_names(model), key_names(model)
     customers = customer_names(model)
     key_area = dict(zip(model.keys["key_id"], model.keys["service_area"], strict=True))
     weights = dict(zip(model.keys["key_id"], model.keys["weight"], strict=True))
+    nan = float("nan")
     rows = []
     for key, weight in scenario.weights.items():
-        rows.append(
-            (
-                "Vikt",
-                f"{areas[key_area[key]]}: {keys[key]}",
-                _share(weights[key]),
-                _share(weight),
-            )
-        )
+        item = f"{areas[key_area[key]]}: {keys[key]}"
+        rows.append(("Vikt", item, weights[key], weight, "share", nan))
     for category, value in scenario.cost_standards.items():
-        rows.append(
-            (
-                "Kostnadsschablon",
-                f"{staff_category_label(category)}, kr per årsarbetare",
-                style.format_kr(model.cost_standards[category]),
-                style.format_kr(value),
-            )
-        )
+        item = f"{staff_category_label(category)}, kr per årsarbetare"
+        rows.append(("Kostnadsschablon", item, model.cost_standards[category], value, "kr", nan))
     if scenario.administration_overhead_per_fte is not None:
         rows.append(
             (
                 "Overhead",
                 "Förvaltningsövergripande overhead, kr per årsarbetare",
-                style.format_kr(model.administration_overhead_per_fte),
-                style.format_kr(scenario.administration_overhead_per_fte),
+                model.administration_overhead_per_fte,
+                scenario.administration_overhead_per_fte,
+                "kr",
+                nan,
             )
         )
     staffing = model.staffing
@@ -698,13 +690,9 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
             if change.service_area == INTERNAL_OVERHEAD
             else areas[change.service_area]
         )
+        item = f"{area}: {staff_category_label(change.staff_category)}, årsarbetare"
         rows.append(
-            (
-                "Bemanning",
-                f"{area}: {staff_category_label(change.staff_category)}, årsarbetare",
-                style.format_number(base.sum(), 1) if len(base) else "– (ny rad)",
-                style.format_number(change.fte, 1),
-            )
+            ("Bemanning", item, base.sum() if len(base) else nan, change.fte, "fte", nan)
         )
     volumes = model.volumes
     for change in scenario.volume_changes:
@@ -713,28 +701,48 @@ def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame
             hit &= volumes["customer_id"] == change.customer_id
         base = float(volumes.loc[hit, "volume"].sum())
         who = ALL_CUSTOMERS if change.customer_id is None else customers[change.customer_id]
-        rows.append(
-            (
-                "Volym",
-                f"{who}: {areas[key_area[change.key_id]]} – {keys[change.key_id]}",
-                _quantity(base),
-                f"{_quantity(base * change.factor)} (×{style.NBSP}{_factor(change.factor)})",
-            )
-        )
+        item = f"{who}: {areas[key_area[change.key_id]]} – {keys[change.key_id]}"
+        rows.append(("Volym", item, base, base * change.factor, "volume", change.factor))
     if scenario.dedicated_services:
         services = model.dedicated_services.set_index("service_id")
         for change in scenario.dedicated_services:
             service = services.loc[change.service_id]
             label = service["name"] or change.service_id
-            rows.append(
-                (
-                    "Särskild tjänst",
-                    f"{areas[service['service_area']]}: {label} "
-                    f"({customers[service['customer_id']]}), årsarbetare",
-                    style.format_number(service["fte"], 2),
-                    style.format_number(change.fte, 2),
-                )
+            item = (
+                f"{areas[service['service_area']]}: {label} "
+                f"({customers[service['customer_id']]}), årsarbetare"
             )
+            rows.append(
+                ("Särskild tjänst", item, float(service["fte"]), change.fte, "fte2", nan)
+            )
+    columns = [*CHANGE_HEADERS, "unit", "factor"]
+    return pd.DataFrame(rows, columns=columns).astype({"base": float, "scenario": float})
+
+
+_CHANGE_TEXT = {
+    "share": _share,
+    "kr": style.format_kr,
+    "fte": lambda value: style.format_number(value, 1),
+    "fte2": lambda value: style.format_number(value, 2),  # dedicated services' FTEs
+    "volume": _quantity,
+}
+
+
+def scenario_changes(model: PriceModelInput, scenario: Scenario) -> pd.DataFrame:
+    """What the scenario changes in the base year ``model``, as display text.
+
+    Columns: kind, item, base, scenario (see ``CHANGE_HEADERS``); one row per override, in the
+    order of the file's sections (the numbers: :func:`scenario_change_values`).
+    """
+    values = scenario_change_values(model, scenario)
+    rows = []
+    for row in values.itertuples(index=False):
+        text = _CHANGE_TEXT[row.unit]
+        base = "– (ny rad)" if pd.isna(row.base) else text(row.base)
+        new = text(row.scenario)
+        if row.unit == "volume":
+            new += f" (×{style.NBSP}{_factor(row.factor)})"
+        rows.append((row.kind, row.item, base, new))
     return pd.DataFrame(rows, columns=list(CHANGE_HEADERS))
 
 
@@ -1111,50 +1119,40 @@ def comparison_text(run: ScenarioRun, top: int = 15) -> str:
 
 def output_file_problem(data_dir: Path | str, out: Path | str) -> str | None:
     """Why ``out`` cannot take the comparison workbook (Swedish), or None."""
-    out, data = Path(out).resolve(), Path(data_dir).resolve()
+    from .output_folder import output_file_problem as problem
+
+    out = Path(out)
     if out.suffix.lower() != ".xlsx":
         return f"{out.name} är ingen Excelfil. Ange en fil som slutar på .xlsx med --out."
-    if data in out.parents:
-        return (
-            "filen får inte ligga i datamappen (indata ska aldrig skrivas över). "
-            "Ange en fil utanför datamappen med --out."
-        )
-    if out.is_dir():
-        return f"{out} är en mapp. Ange en fil som slutar på .xlsx med --out."
-    return None
+    found = problem(out, Path(data_dir))
+    return None if found is None else str(found)
 
 
-def write_comparison_workbook(run: ScenarioRun, path: Path | str) -> Path:
-    """The comparison as an Excel file, written atomically (temp file + os.replace)."""
-    from openpyxl import Workbook
+# Numbers in the changes sheet keep their unit: a weight is a percentage, a standard kronor.
+_CHANGE_XLSX_FORMATS = {
+    "share": "0.0##%",  # as many decimals as the weight has, like the text
+    "kr": style.XLSX_KRONOR,
+    "fte": "#,##0.0",
+    "fte2": style.XLSX_DECIMALS,
+    "volume": style.XLSX_NUMBER,
+}
 
-    from .workbook import Col, _sheet
+
+def write_comparison_workbook(
+    run: ScenarioRun, path: Path | str, data_dir: Path | str | None = None
+) -> Path:
+    """The comparison as an Excel file, written atomically (temp file + rename); never over a
+    file this tool did not write."""
+    from .output_folder import output_file
+    from .workbook import Book, Col, write_sheet
 
     path = Path(path)
     c, model = run.comparison, run.base_model
     subtitle = f"Scenario {run.name} jämfört med basåret, prislista {model.price_list_year}." + (
         " EXEMPELDATA – inte stadens verkliga siffror." if model.example_data else ""
     )
-    book = Workbook(write_only=True)
     kr = style.XLSX_KRONOR
     table = area_table(c)
-    _sheet(
-        book,
-        "Per tjänsteområde",
-        f"Scenario: {run.scenario.title}",
-        subtitle,
-        [
-            Col("Tjänsteområde", "area", width=24),
-            Col("Självkostnad basår", "base", kr, 18),
-            Col("Självkostnad scenario", "scenario", kr, 18),
-            Col("Kostnadsförändring", "cost_change", kr, 18),
-            Col("Förändring %", "change", style.XLSX_PERCENT, 13),
-            Col("Omfördelning mellan kunder", "redistribution", kr, 20),
-        ],
-        table.iloc[:-1],
-        {k: v for k, v in table.iloc[-1].items() if k != "service_area"},
-        note=REDISTRIBUTION_NOTE,
-    )
     customer_area_cols = [
         Col("Kund-id", "customer_id", width=26),
         Col("Kund", "name", width=40),
@@ -1162,56 +1160,73 @@ def write_comparison_workbook(run: ScenarioRun, path: Path | str) -> Path:
         Col("Basår", "base", kr, 16),
         Col("Scenario", "scenario", kr, 16),
         Col("Förändring", "difference", kr, 16),
-        Col("Förändring %", "change", style.XLSX_PERCENT, 13),
+        Col("Förändring %", "change", style.XLSX_PERCENT, 13, ratio=("difference", "base")),
         Col("Varav omfördelning", "redistribution", style.XLSX_KRONOR_DECIMALS, 18),
     ]
-    _sheet(
-        book,
-        "Per kund och område",
-        "Förändring per kund och tjänsteområde, största först",
-        subtitle,
-        customer_area_cols,
-        c.by_customer_area,
-        {
-            "name": "Summa",
-            "base": c.base_total,
-            "scenario": c.scenario_total,
-            "difference": c.cost_change,
-        },
-    )
-    _sheet(
-        book,
-        "Per kund",
-        "Förändring per kund, alla tjänsteområden, största först",
-        subtitle,
-        [col for col in customer_area_cols if col.field not in ("area", "redistribution")],
-        c.by_customer,
-        {
-            "name": "Summa",
-            "base": c.base_total,
-            "scenario": c.scenario_total,
-            "difference": c.cost_change,
-        },
-    )
-    _sheet(
-        book,
-        "Ändringar",
-        "Vad scenariot ändrar i basåret",
-        subtitle,
-        [
-            Col(CHANGE_HEADERS["kind"], "kind", width=34),
-            Col(CHANGE_HEADERS["item"], "item", width=60),
-            Col(CHANGE_HEADERS["base"], "base", width=18),
-            Col(CHANGE_HEADERS["scenario"], "scenario", width=22),
-        ],
-        run.changes.map(style.plain_spaces),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    totals = {
+        "name": "Summa",
+        "base": c.base_total,
+        "scenario": c.scenario_total,
+        "difference": c.cost_change,
+        "change": c.cost_change / c.base_total if c.base_total else None,
+    }
+    footer = f"Scenario {run.name} – prislista {model.price_list_year}"
+    with output_file(path, data_dir) as temporary, Book(temporary, footer) as book:
+        write_sheet(
+            book,
+            "Per tjänsteområde",
+            f"Scenario: {run.scenario.title}",
+            subtitle,
+            [
+                Col("Tjänsteområde", "area", width=24),
+                Col("Självkostnad basår", "base", kr, 18),
+                Col("Självkostnad scenario", "scenario", kr, 18),
+                Col("Kostnadsförändring", "cost_change", kr, 18),
+                Col(
+                    "Förändring %", "change", style.XLSX_PERCENT, 13,
+                    ratio=("cost_change", "base"),
+                ),
+                Col("Omfördelning mellan kunder", "redistribution", kr, 20),
+            ],
+            table.iloc[:-1],
+            {k: v for k, v in table.iloc[-1].items() if k != "service_area"},
+            note=REDISTRIBUTION_NOTE,
+        )
+        write_sheet(
+            book,
+            "Per kund och område",
+            "Förändring per kund och tjänsteområde, största först",
+            subtitle,
+            customer_area_cols,
+            c.by_customer_area,
+            totals,
+        )
+        write_sheet(
+            book,
+            "Per kund",
+            "Förändring per kund, alla tjänsteområden, största först",
+            subtitle,
+            [col for col in customer_area_cols if col.field not in ("area", "redistribution")],
+            c.by_customer,
+            totals,
+        )
+        changes = scenario_change_values(run.base_model, run.scenario)
+        changes["format"] = changes["unit"].map(_CHANGE_XLSX_FORMATS)
+        write_sheet(
+            book,
+            "Ändringar",
+            "Vad scenariot ändrar i basåret",
+            subtitle,
+            [
+                Col(CHANGE_HEADERS["kind"], "kind", width=34),
+                Col(CHANGE_HEADERS["item"], "item", width=60),
+                Col(CHANGE_HEADERS["base"], "base", style.XLSX_DECIMALS, 18, format_field="format"),
+                Col(
+                    CHANGE_HEADERS["scenario"], "scenario", style.XLSX_DECIMALS, 18,
+                    format_field="format",
+                ),
+                Col("Faktor", "factor", "0.00", 10),
+            ],
+            changes,
+        )
     return path

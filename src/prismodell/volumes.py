@@ -356,11 +356,11 @@ def write_volume_outputs(run: VolumeRun, stage: Path) -> list[Path]:
     return [stage / VOLUMES_FILE, stage / QUALITY_FILE, stage / WORKBOOK_FILE]
 
 
-def write_volumes(run: VolumeRun, out_dir: Path) -> list[Path]:
-    """All outputs into ``out_dir`` at once (staged beside it, moved when complete)."""
-    from .export import staged_output
+def write_volumes(run: VolumeRun, out_dir: Path, data_dir: Path | None = None) -> list[Path]:
+    """All outputs into ``out_dir`` as a unit (see :mod:`prismodell.output_folder`)."""
+    from .output_folder import output_folder
 
-    with staged_output(out_dir) as stage:
+    with output_folder(out_dir, data_dir) as stage:
         names = [p.name for p in write_volume_outputs(run, stage)]
     return [Path(out_dir) / name for name in names]
 
@@ -368,10 +368,7 @@ def write_volumes(run: VolumeRun, out_dir: Path) -> list[Path]:
 def write_volume_workbook(run: VolumeRun, path: Path) -> None:
     """volymer.xlsx: the volumes per customer and key, the totals against last year and the
     quality findings, in the house style of prislista.xlsx."""
-    from openpyxl import Workbook
-
-    from . import style
-    from .workbook import Col, _sheet
+    from .workbook import Book
 
     model = run.model
     subtitle = f"Prislista {model.price_list_year}. Volymperiod {model.volume_period[0]} – " + (
@@ -381,12 +378,19 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
         subtitle += " EXEMPELDATA – inte stadens verkliga siffror."
     names = dict(zip(model.customers["customer_id"], model.customers["name"], strict=True))
     key_names = dict(zip(model.keys["key_id"], model.keys["name"], strict=True))
-    book = Workbook(write_only=True)
+    with Book(path, f"Volymer {model.price_list_year}") as book:
+        _volume_sheets(book, run, subtitle, names, key_names)
+
+
+def _volume_sheets(book, run: VolumeRun, subtitle: str, names: dict, key_names: dict) -> None:
+    from . import style
+    from .workbook import Col, write_sheet
+
     volumes = run.volumes.assign(
         customer=run.volumes["customer_id"].map(names).fillna(run.volumes["customer_id"]),
         key=run.volumes["key_id"].map(key_names),
     )
-    _sheet(
+    write_sheet(
         book,
         "Volymer",
         "Volymer per kund och fördelningsnyckel",
@@ -402,7 +406,7 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
         note="Samma volymer som volumes.csv, efter org_mapping och customer_mapping.",
     )
     compared = f" mot {run.previous_year}" if run.previous_year else ""
-    _sheet(
+    write_sheet(
         book,
         "Per nyckel",
         f"Volym per nyckel{compared}",
@@ -422,7 +426,7 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
         check_text=run.quality["check"].map(CHECKS),
         flagged_text=run.quality["flagged"].map({True: "Ja", False: ""}),
     )
-    _sheet(
+    write_sheet(
         book,
         "Datakvalitet",
         "Datakvalitet i uttagen",
@@ -442,7 +446,6 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
         ],
         quality.astype({"rows": object}).where(quality.notna(), None),
     )
-    book.save(path)
 
 
 # --------------------------------------------------------------------------- the book

@@ -1,5 +1,11 @@
-"""The Excel price list (``prislista.xlsx``) a controller opens: Swedish headings, number
-formats, widths, frozen headers and filters on every sheet."""
+"""The Excel price list (``prislista.xlsx``) a controller opens and prints: Swedish headings,
+number formats, widths, frozen headers and filters on every sheet; page setup for A4 landscape
+with repeated headers and a footer; totals as ``SUM`` formulas over the rows.
+
+Written with XlsxWriter in constant-memory mode (rows are streamed to disk): a 10,000-customer
+price list stays fast and small. Strings are never turned into formulas (the writer's options
+forbid it and every text is neutralised): the only formulas are the totals the tool writes.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +13,115 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from . import dedicated, style
 from .calculation import PriceModelResult
-from .export import neutralise_text
+from .export import neutralise_column, neutralise_text
 from .inputs import PriceModelInput
+from .output_folder import WORKBOOK_CREATOR
+from .report_tables import staff_category_label
 
 # Above this many allocation rows the sheet lists customer × service area instead of every
 # key row: a million rows would take minutes to write and nobody reads them in Excel.
 ALLOCATION_DETAIL_LIMIT = 100_000
 
-_TITLE = Font(bold=True, size=14)
-_HEADER = Font(bold=True, color="FFFFFF")
-_HEADER_FILL = PatternFill("solid", fgColor=style.XLSX_HEADER_FILL)
-_BOLD = Font(bold=True)
-_HEADER_ROW = 4  # rows 1–2: title and subtitle, row 3 empty
+_HEADER_ROW = 4  # 1-based: rows 1–2 title and subtitle, row 3 a note or empty
+_PERCENT_FORMATS = (style.XLSX_PERCENT, style.XLSX_SHARE)
 
 
 @dataclass(frozen=True)
 class Col:
+    """One column: Swedish header, the field it shows, its number format (None: text) and
+    width. ``row_sum`` (first, last field) makes each cell a SUM over those columns of its
+    row; ``ratio`` (numerator, denominator field) makes the total row's cell their quotient
+    instead of a sum (a percentage)."""
+
     header: str
     field: str
     number_format: str | None = None
     width: float = 14
+    row_sum: tuple[str, str] | None = None
+    ratio: tuple[str, str] | None = None
+    format_field: str | None = None  # a column of ``rows`` with each row's number format
 
 
-def _sheet(
-    book: Workbook,
+class Book:
+    """An XlsxWriter workbook with the house formats; ``footer`` leads every page footer."""
+
+    def __init__(self, path: Path, footer: str):
+        self.workbook = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                # Text from the data stays text: no formulas, links or numbers made of it.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.workbook.set_properties({"author": WORKBOOK_CREATOR})  # see written_by_us
+        self.footer = footer
+        self._formats: dict[tuple, object] = {}
+
+    def format(self, number_format: str | None = None, **properties):
+        key = (number_format, *sorted(properties.items()))
+        if key not in self._formats:
+            spec = dict(properties)
+            if number_format:
+                spec["num_format"] = number_format
+            self._formats[key] = self.workbook.add_format(spec)
+        return self._formats[key]
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None:
+            self.workbook.close()
+        else:  # the caller discards the file; keep the writer's destructor from writing it
+            self.workbook.fileclosed = True
+
+
+def _footer_text(text: str) -> str:
+    return str(neutralise_text(text)).replace("&", "&&")
+
+
+def _page_setup(sheet, book: Book) -> None:
+    """A4 landscape, every column on the page width, the header row on every page."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+    sheet.repeat_rows(_HEADER_ROW - 1)
+    sheet.set_footer(f"&L{_footer_text(book.footer)}&C&A&RSida &P av &N")
+
+
+_MAX_TEXT_WIDTH = 60
+
+
+def _width(col: Col, data: pd.Series) -> float:
+    """Wide enough for the header's longest word in bold (a heading wraps between words,
+    never inside one) and for a text column's longest text up to a limit, so that printing
+    cuts no id or name short."""
+    longest = max((len(word) for word in str(col.header).split()), default=0)
+    width = max(col.width, longest * 1.15 + 2)
+    if col.number_format is None and len(data):
+        text = data.dropna().astype(str).str.len().max()
+        width = max(width, min(float(text if pd.notna(text) else 0) + 2, _MAX_TEXT_WIDTH))
+    return round(width, 1)
+
+
+def _cell_values(series: pd.Series) -> list:
+    """A column as Python values for the writer: any text neutralised (a number column
+    passes as it is), missing as None."""
+    values = neutralise_column(series).astype(object)
+    return values.where(values.notna(), None).tolist()
+
+
+def write_sheet(
+    book: Book,
     name: str,
     title: str,
     subtitle: str,
@@ -48,59 +132,76 @@ def _sheet(
 ) -> None:
     """One sheet: title, subtitle, optional note, a styled header row, the rows, a total row.
 
-    The workbook is write-only (streamed): a 10,000-customer price list stays fast and small.
+    In ``totals`` a text is written as a label; for a number column any value asks for the
+    total formula (a SUM over the rows, or the column's ``ratio``), with that value as the
+    cached result a reader sees before recalculating.
     """
-    sheet = book.create_sheet(name)
-    for j, col in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(j)].width = col.width
-    sheet.freeze_panes = f"A{_HEADER_ROW + 1}"
-    last = _HEADER_ROW + len(rows)
-    sheet.auto_filter.ref = f"A{_HEADER_ROW}:{get_column_letter(len(columns))}{last}"
-    sheet.row_dimensions[_HEADER_ROW].height = 32
+    sheet = book.workbook.add_worksheet(name)
+    _page_setup(sheet, book)
+    letter = {col.field: xl_col_to_name(j) for j, col in enumerate(columns)}
+    values = [_cell_values(rows[col.field]) for col in columns]
+    for j, col in enumerate(columns):
+        fmt = book.format(col.number_format) if col.number_format else None
+        sheet.set_column(j, j, _width(col, rows[col.field]), fmt)
+    first, last = _HEADER_ROW + 1, _HEADER_ROW + len(rows)  # 1-based data rows
+    sheet.freeze_panes(_HEADER_ROW, 0)
+    sheet.autofilter(_HEADER_ROW - 1, 0, max(last, _HEADER_ROW) - 1, len(columns) - 1)
 
-    def cell(value, font=None, number_format=None, fill=None, alignment=None):
-        c = WriteOnlyCell(sheet, value=value)
-        if font:
-            c.font = font
-        if number_format:
-            c.number_format = number_format
-        if fill:
-            c.fill = fill
-        if alignment:
-            c.alignment = alignment
-        return c
+    sheet.write_string(0, 0, neutralise_text(title), book.format(bold=True, font_size=14))
+    sheet.write_string(1, 0, neutralise_text(subtitle))
+    if note:
+        sheet.write_string(2, 0, neutralise_text(note), book.format(italic=True))
+    sheet.set_row(_HEADER_ROW - 1, 32)
+    header = book.format(
+        bold=True,
+        font_color="#FFFFFF",
+        bg_color="#" + style.XLSX_HEADER_FILL,
+        text_wrap=True,
+        valign="vcenter",
+    )
+    for j, col in enumerate(columns):
+        sheet.write_string(_HEADER_ROW - 1, j, neutralise_text(col.header), header)
 
-    sheet.append([cell(title, _TITLE)])
-    sheet.append([subtitle])
-    sheet.append([cell(note, Font(italic=True))] if note else [])
-    wrap = Alignment(wrap_text=True, vertical="center")
-    sheet.append([cell(col.header, _HEADER, fill=_HEADER_FILL, alignment=wrap) for col in columns])
-    values = [rows[col.field].tolist() for col in columns]
-    formats = [col.number_format for col in columns]
-    for record in zip(*values, strict=True):
-        line = []
-        for value, number_format in zip(record, formats, strict=True):
-            if isinstance(value, float) and pd.isna(value):
-                value = None
-            line.append(
-                cell(value, number_format=number_format)
-                if number_format
-                else neutralise_text(value)
-            )
-        sheet.append(line)
+    sums = [(j, col) for j, col in enumerate(columns) if col.row_sum]
+    mixed = [
+        (j, rows[col.format_field].tolist()) for j, col in enumerate(columns) if col.format_field
+    ]
+    for i, record in enumerate(zip(*values, strict=True)):
+        sheet.write_row(first - 1 + i, 0, record)
+        for j, formats in mixed:
+            if record[j] is not None:
+                sheet.write_number(first - 1 + i, j, record[j], book.format(formats[i]))
+        for j, col in sums:  # overwrite the value with its traceable formula, same result
+            row = first + i
+            a, b = (letter[f] for f in col.row_sum)
+            sheet.write_formula(row - 1, j, f"=SUM({a}{row}:{b}{row})", None, record[j])
     if totals:
-        sheet.append(
-            [
-                cell(
-                    totals[col.field],
-                    _BOLD,
-                    None if isinstance(totals[col.field], str) else col.number_format,
-                )
-                if col.field in totals
-                else None
-                for col in columns
-            ]
-        )
+        _total_row(sheet, book, columns, totals, letter, first, last)
+
+
+def _total_row(sheet, book, columns, totals, letter, first, last) -> None:
+    row = last + 1
+    bold = book.format(bold=True)
+    for j, col in enumerate(columns):
+        if col.field not in totals:
+            continue
+        value = totals[col.field]
+        if isinstance(value, str) or col.number_format is None:
+            sheet.write_string(row - 1, j, str(neutralise_text(value)), bold)
+            continue
+        cached = None if value is None or pd.isna(value) else float(value)
+        fmt = book.format(col.number_format, bold=True)
+        if col.ratio:
+            top, bottom = (f"{letter[f]}{row}" for f in col.ratio)
+            formula = f'=IF({bottom}=0,"",{top}/{bottom})'
+        elif col.number_format in _PERCENT_FORMATS:
+            sheet.write(row - 1, j, cached, fmt)  # a percentage does not add up
+            continue
+        elif last < first:
+            formula = "=0"
+        else:
+            formula = f"=SUM({letter[col.field]}{first}:{letter[col.field]}{last})"
+        sheet.write_formula(row - 1, j, formula, fmt, "" if cached is None else cached)
 
 
 def _names(model: PriceModelInput) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -122,149 +223,170 @@ def write_workbook(
         period += ". EXEMPELDATA – inte stadens verkliga siffror."
     if label:
         period = f"{label}. {period}"
-    book = Workbook(write_only=True)
-
-    # Prislista: customers × service areas, row and column totals.
-    wide = (
-        result.price_list.pivot(index="customer_id", columns="service_area", values="amount")
-        .reindex(columns=model.service_areas["service_area"])
-        .fillna(0)
-        .astype("int64")
-    )
-    wide["total"] = wide.sum(axis=1)
-    wide = wide.reset_index()
-    wide["name"] = wide["customer_id"].map(customer_names)
-    wide["type"] = wide["customer_id"].map(model.customers.set_index("customer_id")["type"])
-    area_cols = [Col(area_names[a], a, style.XLSX_KRONOR, 17) for a in area_names.index]
-    totals = {a: int(wide[a].sum()) for a in list(area_names.index) + ["total"]}
-    _sheet(
-        book,
-        "Prislista",
-        f"Prislista {year} – årsavgift per kund och tjänsteområde (kr)",
-        period + " Bastjänster faktureras årsvis i förskott.",
-        [
-            Col("Kund-id", "customer_id", width=26),
-            Col("Kund", "name", width=40),
-            Col("Typ", "type", width=22),
-            *area_cols,
-            Col("Totalt", "total", style.XLSX_KRONOR, 17),
-        ],
-        wide,
-        {"name": "Summa", **totals},
-    )
-
-    costs = result.full_cost.copy()
-    costs["name"] = costs["service_area"].map(area_names)
-    money = ["personnel", "administration_overhead", "internal_overhead", "other_costs"]
-    _sheet(
-        book,
-        "Självkostnad",
-        f"Självkostnad per tjänsteområde {year} (kr)",
-        period,
-        [
-            Col("Tjänsteområde", "name", width=26),
-            Col("Årsarbetare", "fte", style.XLSX_DECIMALS, 12),
-            *[
-                Col(style.COST_COMPONENT_LABELS[m], m, style.XLSX_KRONOR_DECIMALS, 20)
-                for m in money
-            ],
-            Col("Självkostnad", "full_cost", style.XLSX_KRONOR, 18),
-        ],
-        costs,
-        {
-            "name": "Summa",
-            "fte": float(costs["fte"].sum()),
-            **{m: float(costs[m].sum()) for m in money},
-            "full_cost": int(costs["full_cost"].sum()),
-        },
-    )
-
-    allocation = result.allocation
-    if len(allocation) <= ALLOCATION_DETAIL_LIMIT:
-        detail = allocation.copy()
-        detail["name"] = detail["customer_id"].map(customer_names)
-        detail["area"] = detail["service_area"].map(area_names)
-        detail["key"] = detail["key_id"].map(key_names)
-        _sheet(
+    footer = f"{label.split(':')[0]} – prislista {year}" if label else f"Prislista {year}"
+    with Book(path, footer) as book:
+        # Prislista: customers × service areas, row and column totals.
+        wide = (
+            result.price_list.pivot(index="customer_id", columns="service_area", values="amount")
+            .reindex(columns=model.service_areas["service_area"])
+            .fillna(0)
+            .astype("int64")
+        )
+        wide["total"] = wide.sum(axis=1)
+        wide = wide.reset_index()
+        wide["name"] = wide["customer_id"].map(customer_names)
+        wide["type"] = wide["customer_id"].map(model.customers.set_index("customer_id")["type"])
+        area_cols = [Col(area_names[a], a, style.XLSX_KRONOR, 17) for a in area_names.index]
+        totals = {a: int(wide[a].sum()) for a in list(area_names.index) + ["total"]}
+        write_sheet(
             book,
-            "Fördelning",
-            f"Fördelning per kund och nyckel {year}",
-            period,
+            "Prislista",
+            f"Prislista {year} – årsavgift per kund och tjänsteområde (kr)",
+            period + " Bastjänster faktureras årsvis i förskott.",
             [
                 Col("Kund-id", "customer_id", width=26),
-                Col("Kund", "name", width=36),
+                Col("Kund", "name", width=40),
+                Col("Typ", "type", width=22),
+                *area_cols,
+                Col(
+                    "Totalt",
+                    "total",
+                    style.XLSX_KRONOR,
+                    17,
+                    row_sum=(area_names.index[0], area_names.index[-1]),
+                ),
+            ],
+            wide,
+            {"name": "Summa", **totals},
+        )
+
+        costs = result.full_cost.copy()
+        costs["name"] = costs["service_area"].map(area_names)
+        money = ["personnel", "administration_overhead", "internal_overhead", "other_costs"]
+        write_sheet(
+            book,
+            "Självkostnad",
+            f"Självkostnad per tjänsteområde {year} (kr)",
+            period,
+            [
+                Col("Tjänsteområde", "name", width=26),
+                Col("Årsarbetare", "fte", style.XLSX_DECIMALS, 12),
+                *[
+                    Col(style.COST_COMPONENT_LABELS[m], m, style.XLSX_KRONOR_DECIMALS, 20)
+                    for m in money
+                ],
+                Col("Självkostnad", "full_cost", style.XLSX_KRONOR, 18),
+            ],
+            costs,
+            {
+                "name": "Summa",
+                "fte": float(costs["fte"].sum()),
+                **{m: float(costs[m].sum()) for m in money},
+                "full_cost": int(costs["full_cost"].sum()),
+            },
+        )
+
+        allocation = result.allocation
+        if len(allocation) <= ALLOCATION_DETAIL_LIMIT:
+            detail = allocation.copy()
+            detail["name"] = detail["customer_id"].map(customer_names)
+            detail["area"] = detail["service_area"].map(area_names)
+            detail["key"] = detail["key_id"].map(key_names)
+            write_sheet(
+                book,
+                "Fördelning",
+                f"Fördelning per kund och nyckel {year}",
+                period,
+                [
+                    Col("Kund-id", "customer_id", width=26),
+                    Col("Kund", "name", width=36),
+                    Col("Tjänsteområde", "area", width=22),
+                    Col("Nyckel", "key", width=34),
+                    Col("Volym", "volume", style.XLSX_NUMBER),
+                    Col("Andel", "share", style.XLSX_SHARE),
+                    Col("Belopp", "amount", style.XLSX_KRONOR_DECIMALS, 18),
+                ],
+                detail,
+                {"name": "Summa", "amount": float(detail["amount"].sum())},
+            )
+        else:
+            # One row per customer, a column per service area: the exact (unrounded)
+            # amounts behind the price list, in a tenth of the cells of a long table.
+            summary = (
+                allocation.pivot_table(
+                    index="customer_id", columns="service_area", values="amount", aggfunc="sum"
+                )
+                .reindex(columns=area_names.index)
+                .fillna(0.0)
+            )
+            summary["total"] = summary.sum(axis=1)
+            summary = summary.reset_index()
+            summary["name"] = summary["customer_id"].map(customer_names)
+            kr = style.XLSX_KRONOR_DECIMALS
+            write_sheet(
+                book,
+                "Fördelning",
+                f"Fördelning per kund och tjänsteområde {year}, exakta belopp (kr)",
+                period,
+                [
+                    Col("Kund-id", "customer_id", width=26),
+                    Col("Kund", "name", width=36),
+                    *[Col(area_names[a], a, kr, 18) for a in area_names.index],
+                    Col(
+                        "Totalt",
+                        "total",
+                        kr,
+                        18,
+                        row_sum=(area_names.index[0], area_names.index[-1]),
+                    ),
+                ],
+                summary,
+                {"name": "Summa", **summary[[*area_names.index, "total"]].sum().to_dict()},
+                note=(
+                    "Sammanfattad per kund och tjänsteområde: fördelningen har "
+                    f"{style.plain_spaces(style.format_number(len(allocation)))} rader per nyckel, "
+                    "för många för Excel. Alla rader finns i allocation.csv."
+                ),
+            )
+
+        unit = result.unit_prices.copy()
+        unit["area"] = unit["service_area"].map(area_names)
+        unit["key"] = unit["key_id"].map(key_names)
+        write_sheet(
+            book,
+            "Styckpriser",
+            f"Styckpris per fördelningsnyckel {year}",
+            period + " Styckpriset är vad en enhet till (faktura, krav, avtal) kostar kunden.",
+            [
                 Col("Tjänsteområde", "area", width=22),
                 Col("Nyckel", "key", width=34),
-                Col("Volym", "volume", style.XLSX_NUMBER),
-                Col("Andel", "share", style.XLSX_SHARE),
-                Col("Belopp", "amount", style.XLSX_KRONOR_DECIMALS, 18),
+                Col("Nyckel-id", "key_id", width=26),
+                Col("Vikt", "weight", style.XLSX_PERCENT, 9),
+                Col("Pott", "pool", style.XLSX_KRONOR_DECIMALS, 18),
+                Col("Total volym", "total_volume", style.XLSX_NUMBER),
+                Col("Styckpris", "unit_price", style.XLSX_UNIT_PRICE, 16),
             ],
-            detail,
-            {"name": "Summa", "amount": float(detail["amount"].sum())},
+            unit,
         )
-    else:
-        summary = allocation.groupby(["customer_id", "service_area"], as_index=False)[
-            "amount"
-        ].sum()
-        summary["name"] = summary["customer_id"].map(customer_names)
-        summary["area"] = summary["service_area"].map(area_names)
-        _sheet(
+
+        _dedicated_sheet(book, model, result, period)
+
+        write_sheet(
             book,
-            "Fördelning",
-            f"Fördelning per kund och tjänsteområde {year}",
-            period,
+            "Timpriser",
+            f"Timpris per personalkategori {year}",
+            "Tjänster som avropas per timme. Faktureras månadsvis i efterskott.",
             [
-                Col("Kund-id", "customer_id", width=26),
-                Col("Kund", "name", width=36),
-                Col("Tjänsteområde", "area", width=22),
-                Col("Exakt belopp", "amount", style.XLSX_KRONOR_DECIMALS, 18),
+                Col("Personalkategori", "category", width=26),
+                Col("Timpris", "hourly_rate", style.XLSX_KRONOR, 14),
             ],
-            summary,
-            {"name": "Summa", "amount": float(summary["amount"].sum())},
-            note=(
-                "Sammanfattad per kund och tjänsteområde: fördelningen har "
-                f"{style.plain_spaces(style.format_number(len(allocation)))} rader per nyckel, "
-                "för många för Excel. Alla rader finns i allocation.csv."
+            result.hourly_rates.assign(
+                category=result.hourly_rates["staff_category"].map(staff_category_label)
             ),
         )
 
-    unit = result.unit_prices.copy()
-    unit["area"] = unit["service_area"].map(area_names)
-    unit["key"] = unit["key_id"].map(key_names)
-    _sheet(
-        book,
-        "Styckpriser",
-        f"Styckpris per fördelningsnyckel {year}",
-        period + " Styckpriset är vad en enhet till (faktura, krav, avtal) kostar kunden.",
-        [
-            Col("Tjänsteområde", "area", width=22),
-            Col("Nyckel", "key", width=34),
-            Col("Nyckel-id", "key_id", width=26),
-            Col("Vikt", "weight", style.XLSX_PERCENT, 9),
-            Col("Pott", "pool", style.XLSX_KRONOR_DECIMALS, 18),
-            Col("Total volym", "total_volume", style.XLSX_NUMBER),
-            Col("Styckpris", "unit_price", style.XLSX_UNIT_PRICE, 16),
-        ],
-        unit,
-    )
-
-    _dedicated_sheet(book, model, result, period)
-
-    _sheet(
-        book,
-        "Timpriser",
-        f"Timpris per personalkategori {year}",
-        "Tjänster som avropas per timme. Faktureras månadsvis i efterskott.",
-        [
-            Col("Personalkategori", "staff_category", width=26),
-            Col("Timpris", "hourly_rate", style.XLSX_KRONOR, 14),
-        ],
-        result.hourly_rates,
-    )
-
-    if result.comparison is not None:
-        _comparison_sheet(book, result, customer_names, area_names, year)
-    book.save(path)
+        if result.comparison is not None:
+            _comparison_sheet(book, result, customer_names, area_names, year)
 
 
 def _pct(value: float) -> str:
@@ -272,7 +394,7 @@ def _pct(value: float) -> str:
 
 
 def _comparison_sheet(
-    book: Workbook,
+    book: Book,
     result: PriceModelResult,
     customer_names: pd.Series,
     area_names: pd.Series,
@@ -283,7 +405,7 @@ def _comparison_sheet(
     table["name"] = table["customer_id"].map(customer_names).fillna(table["customer_id"])
     table["area"] = table["service_area"].map(area_names).fillna(table["service_area"])
     table["status"] = table["customer_id"].map(comparison.status).fillna("")
-    _sheet(
+    write_sheet(
         book,
         "Jämförelse",
         f"Jämförelse {year - 1} och {year} per kund och tjänsteområde",
@@ -298,7 +420,7 @@ def _comparison_sheet(
             Col(f"Debitering {year - 1}", "previous", style.XLSX_KRONOR, 17),
             Col(f"Prislista {year}", "new", style.XLSX_KRONOR, 17),
             Col("Förändring", "difference", style.XLSX_KRONOR, 16),
-            Col("Förändring %", "change", style.XLSX_PERCENT, 13),
+            Col("Förändring %", "change", style.XLSX_PERCENT, 13, ratio=("difference", "previous")),
             Col("Anmärkning", "status", width=14),
         ],
         table,
@@ -313,13 +435,13 @@ def _comparison_sheet(
 
 
 def _dedicated_sheet(
-    book: Workbook, model: PriceModelInput, result: PriceModelResult, period: str
+    book: Book, model: PriceModelInput, result: PriceModelResult, period: str
 ) -> None:
     """Rule 5's dedicated services, when the input has any: what each customer bears alone."""
     table = dedicated.dedicated_table(model, result)
     if table.empty:
         return
-    _sheet(
+    write_sheet(
         book,
         "Särskilda tjänster",
         f"Särskilda tjänster {model.price_list_year} – bärs helt av en kund (kr)",
