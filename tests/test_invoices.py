@@ -261,7 +261,11 @@ def test_cli_writes_lines_and_workbook(mini_calloffs: Path, tmp_path: Path, caps
     assert run_cli("invoices", mini_calloffs, "--out", out) == 0
     printed = capsys.readouterr().out
     assert "Fakturaunderlag 2023" in printed and "invoice_lines.csv" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["fakturaunderlag.xlsx", "invoice_lines.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".prismodell-output",  # the marker of a folder this tool writes
+        "fakturaunderlag.xlsx",
+        "invoice_lines.csv",
+    ]
 
     csv = pd.read_csv(out / "invoice_lines.csv", dtype=str, keep_default_na=False)
     assert list(csv.columns) == [*invoices.LINE_COLUMNS, "reference"]
@@ -270,7 +274,7 @@ def test_cli_writes_lines_and_workbook(mini_calloffs: Path, tmp_path: Path, caps
     lines, model, result = lines_for(mini_calloffs)
     assert csv["amount"].astype(int).sum() == lines["amount"].sum()
 
-    book = load_workbook(out / "fakturaunderlag.xlsx")
+    book = load_workbook(out / "fakturaunderlag.xlsx", data_only=True)
     assert book.sheetnames == [
         "Per kund",
         "Per månad",
@@ -294,7 +298,7 @@ def test_cli_writes_lines_and_workbook(mini_calloffs: Path, tmp_path: Path, caps
 def test_cli_without_calloffs_invoices_the_base_services(mini: Path, tmp_path: Path, capsys):
     assert run_cli("invoices", mini, "--out", tmp_path / "f") == 0
     assert "ingen calloffs.csv" in capsys.readouterr().out
-    book = load_workbook(tmp_path / "f" / "fakturaunderlag.xlsx")
+    book = load_workbook(tmp_path / "f" / "fakturaunderlag.xlsx", data_only=True)
     assert book.sheetnames == ["Per kund", "Per månad", "Bastjänster"]
 
 
@@ -464,7 +468,7 @@ def test_large_kinds_are_summarised_in_the_workbook(mini_calloffs: Path, tmp_pat
     monkeypatch.setattr(invoices, "DETAIL_LIMIT", 3)  # timavrop has 3 lines, bastjänster 7
     out = tmp_path / "out"
     assert run_cli("invoices", mini_calloffs, "--out", out) == 0
-    book = load_workbook(out / "fakturaunderlag.xlsx")
+    book = load_workbook(out / "fakturaunderlag.xlsx", data_only=True)
     base = book["Bastjänster"]
     assert "Sammanfattad per kund och fakturamånad: 7 fakturarader" in base["A3"].value
     header = [c.value for c in base[4]]

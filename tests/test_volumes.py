@@ -164,6 +164,7 @@ def test_cli_writes_the_three_outputs_and_the_volumes_calculate_the_same_price_l
     assert "  antal_fakturor                   1 170 728     +2,3 %" in printed
     assert "Datakvalitet: 9 saker att se över" in printed
     assert sorted(p.name for p in out.iterdir()) == [
+        ".prismodell-output",  # the marker of a folder this tool writes
         "volume_quality.csv",
         "volumes.csv",
         "volymer.xlsx",

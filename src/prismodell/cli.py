@@ -131,8 +131,8 @@ def cmd_volumes(args: argparse.Namespace) -> int:
     from .output_folder import check_output_folder
     from .volumes import run_volumes, volume_report, write_volumes
 
+    run = run_volumes(args.data_dir)  # the input's problems first: they are the usual ones
     check_output_folder(args.out, args.data_dir)
-    run = run_volumes(args.data_dir)
     written = write_volumes(run, args.out, args.data_dir)
     print(volume_report(run))
     print(f"Skrev {len(written)} filer till {args.out}:")
@@ -148,9 +148,9 @@ def cmd_invoices(args: argparse.Namespace) -> int:
     from .invoices import KIND_LABELS, KINDS, invoice_lines, write_invoice_basis
     from .output_folder import check_output_folder, output_folder
 
-    check_output_folder(args.out, args.data_dir)
-    model = load_input(args.data_dir)
+    model = load_input(args.data_dir)  # the input's problems first: they are the usual ones
     calloffs = load_calloffs(model)
+    check_output_folder(args.out, args.data_dir)  # before calculating
     lines = invoice_lines(model, calculate(model), calloffs)
     with output_folder(args.out, args.data_dir) as stage:
         written = [args.out / p.name for p in write_invoice_basis(model, lines, stage)]
