@@ -328,7 +328,8 @@ def test_customer_page_and_workbook(year_2023, tmp_path: Path):
 
     out = tmp_path / "ut"
     assert run_cli("calculate", DATA_2023, "--out", out) == 0
-    sheet = load_workbook(out / "prislista.xlsx", data_only=True)["Särskilda tjänster"]  # totals: cached SUMs
+    # data_only: the total row is a SUM formula; read its cached value
+    sheet = load_workbook(out / "prislista.xlsx", data_only=True)["Särskilda tjänster"]
     rows = list(sheet.iter_rows(min_row=5, values_only=True))
     assert len(rows) == 5 and rows[-1][0] == "Summa"
     assert rows[-1][-1] == pytest.approx(result.dedicated_services["amount"].sum())
