@@ -484,8 +484,12 @@ def build_book(
     pdf: bool = True,
     show: Callable[[str], None] = print,
     scenarios: tuple[str, ...] = (),
+    html: bool = True,
 ) -> BuildReport:
-    """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError."""
+    """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError.
+
+    ``html=False`` stops after the book's sources (executed notebooks, pages): no Jupyter Book,
+    no PDF."""
     from .narrative import load_narrative
 
     out = Path(out).resolve()
@@ -520,7 +524,7 @@ def build_book(
         )
 
     with _step(report, "Skriver prisblad per kund och bilagor", show):
-        customer_docs = _write_customer_pages(model, result, source)
+        customer_docs = _write_customer_pages(model, result, source, digests)
         write_if_changed(
             source / f"{REPRODUCIBILITY_PAGE}.md", reproducibility_page(model, data_dir)
         )
@@ -533,6 +537,8 @@ def build_book(
             for asset in sorted((BOOK_DIR / folder).glob("*")):
                 write_if_changed(source / folder / asset.name, asset.read_bytes())
 
+    if not html:
+        return report
     with _step(report, "Bygger HTML (Jupyter Book)", show):
         completed = jupyter_book(source, out, "html")
         if completed.returncode != 0:
@@ -554,17 +560,30 @@ def build_book(
     return report
 
 
-def _write_customer_pages(model: PriceModelInput, result, source: Path) -> list[str]:
+def _write_customer_pages(
+    model: PriceModelInput, result, source: Path, digests: dict[str, str]
+) -> list[str]:
     """The customer pages, written beside the book's sources and copied in only where they
-    changed: Sphinx re-reads a page whose file time moved, and a customer who left is gone."""
+    changed: Sphinx re-reads a page whose file time moved, and a customer who left is gone.
+
+    When nothing in the build context (nor the code) changed since the last build, the pages
+    there are kept."""
     from .customer_pages import FOLDER, write_customer_pages
 
+    stamp_file = source.parent / "customer_pages.json"
+    stamp = _sha256(json.dumps([code_fingerprint(), sorted(digests.items())]).encode())
+    if stamp_file.is_file() and (source / FOLDER).is_dir():
+        kept = json.loads(stamp_file.read_text())
+        if kept.get("stamp") == stamp:
+            return kept["docs"]
+    stamp_file.unlink(missing_ok=True)
     fresh = source.parent / "customer_pages"
     if fresh.exists():
         shutil.rmtree(fresh)
     docs = write_customer_pages(model, result, fresh)
     _sync_folder(fresh / FOLDER, source / FOLDER)
     shutil.rmtree(fresh)
+    stamp_file.write_text(json.dumps({"stamp": stamp, "docs": docs}))
     return docs
 
 
