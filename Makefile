@@ -13,7 +13,7 @@ report: setup
 		--scenario farsta_farre_krav
 
 lint:
-	uv run ruff check src tests benchmarks
+	uv run ruff check src tests benchmarks notebooks
 
 # The whole test suite (what CI runs): lint, unit/golden/property/CLI tests, nbval on the
 # notebook templates, the end-to-end book build with a real browser and the PDF's text.
