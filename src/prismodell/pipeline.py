@@ -5,9 +5,11 @@ the HTML book with Jupyter Book and print it to PDF.
 Layout of the build folder (``--out``, default ``_build``)::
 
     source/            the book's sources: _config.yml, _toc.yml, executed notebooks, pages
+    context/           the year computed once, loaded by the notebooks (prismodell.context),
+                       and reads/: what each notebook read when it last ran
     html/              the HTML book (open html/index.html)
     prismodell-ÅR.pdf  the PDF report
-    cache.json         fingerprint of every executed notebook, for incremental rebuilds
+    cache.json         per executed notebook: its fingerprint and the digests of its reads
 """
 
 from __future__ import annotations
@@ -255,8 +257,23 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
         tmp.unlink(missing_ok=True)
         message = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1]
         return job.output, time.perf_counter() - started, f"{getattr(exc, 'ename', '')} {message}"
+    tmp.write_text(_without_timing(tmp.read_text(encoding="utf-8")), encoding="utf-8")
     os.replace(tmp, target)
     return job.output, time.perf_counter() - started, None
+
+
+_TIMING = ("start_time", "end_time", "duration")
+
+
+def _without_timing(text: str) -> str:
+    """The executed notebook without the times papermill and nbclient record in it: the same
+    inputs then give the same file, and the same pages (the notebooks are published too)."""
+    notebook = json.loads(text)
+    for meta in [notebook.get("metadata", {}), *(c.get("metadata", {}) for c in notebook["cells"])]:
+        meta.pop("execution", None)
+        for key in _TIMING:
+            meta.get("papermill", {}).pop(key, None)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
 
 
 def _reads_file(context_dir: Path, job: NotebookJob) -> Path:
