@@ -266,9 +266,14 @@ _TIMING = ("start_time", "end_time", "duration")
 
 
 def _without_timing(text: str) -> str:
-    """The executed notebook without the times papermill and nbclient record in it: the same
-    inputs then give the same file, and the same pages (the notebooks are published too)."""
+    """The executed notebook without the times papermill and nbclient record in it (and the
+    temporary file it was written to): the same inputs then give the same file, and the same
+    pages (the notebooks are published too)."""
     notebook = json.loads(text)
+    notebook.get("metadata", {}).get("papermill", {}).pop("output_path", None)  # a temporary file
+    for cell in notebook["cells"]:  # papermill gives the cell it adds a random id
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
     for meta in [notebook.get("metadata", {}), *(c.get("metadata", {}) for c in notebook["cells"])]:
         meta.pop("execution", None)
         for key in _TIMING:
