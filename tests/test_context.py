@@ -121,3 +121,14 @@ def test_a_chapter_is_up_to_date_only_when_everything_it_read_is_unchanged(tmp_p
     assert not _up_to_date(job, "fp", digests, tmp_path, source)  # an older cache format
     (source / "kapitel.ipynb").unlink()
     assert not _up_to_date(job, entry, digests, tmp_path, source)
+
+
+def test_build_time_is_fixed_by_source_date_epoch(monkeypatch):
+    from datetime import UTC, datetime
+
+    from prismodell.pipeline import build_time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_time() == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert abs((datetime.now() - build_time()).total_seconds()) < 60

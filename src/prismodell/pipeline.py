@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -380,6 +380,15 @@ REPORTED_PACKAGES = (
 )
 
 
+def build_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set: the one thing on the pages that
+    is not made from the inputs, fixed the way reproducible builds fix it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now()
+
+
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
     from .reorganisation import mapping_section
@@ -413,7 +422,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
             "",
             f"- Datamapp: `{data_dir.name}`",
             f"- Git-version av prismodell: `{git_commit()}`",
-            f"- Byggd: {datetime.now().strftime('%Y-%m-%d %H:%M')}",
+            f"- Byggd: {build_time().strftime('%Y-%m-%d %H:%M')}",
             "",
             "## Indatafiler",
             "",
