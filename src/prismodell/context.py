@@ -124,8 +124,8 @@ class _Recorder:
 
     def __init__(self, target: Path, watch: Path, skip: tuple[str, ...]):
         self.target = target
-        self.watch = str(watch) + os.sep
-        self.skip = tuple(s + os.sep for s in skip)
+        self.watch = os.path.join(str(watch), "")  # with one trailing separator, also for "/"
+        self.skip = tuple(os.path.join(s, "") for s in skip)
         self.reads: set[str] = set()
         self.busy = False
 
