@@ -24,7 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -72,6 +72,7 @@ class Chapter:
     """
 
     template: str
+    _: KW_ONLY  # the rest by name (a former positional list of inputs now fails loudly)
     per_service_area: bool = False
     caption: str | None = None  # a part caption in the table of contents before it
     condition: Callable[[Path], bool] | None = None  # left out when False for the data folder
