@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs what it needs first (scripts/setup.sh).
-.PHONY: setup report test lint benchmark
+.PHONY: setup report test test-fast lint benchmark
 
 setup:
 	bash scripts/setup.sh
@@ -13,14 +13,21 @@ report: setup
 		--scenario farsta_farre_krav
 
 lint:
-	uv run ruff check src tests benchmarks
+	uv run ruff check src tests benchmarks notebooks
 
-# The whole test suite: lint, unit/golden/property/CLI tests, nbval on the notebook
-# templates, the end-to-end book build with a real browser and the PDF's text.
+# The whole test suite (what CI runs): lint, unit/golden/property/CLI tests, nbval on the
+# notebook templates, the end-to-end book build with a real browser and the PDF's text.
 test: setup lint
 	uv run pytest
+
+# The edit loop (about a minute): lint and every test that builds no book and opens no
+# browser – unit, golden, property, bad-input and CLI tests; no nbval.
+test-fast: lint
+	uv run pytest tests -m "not slow and not browser" -q
 
 benchmark: setup
 	uv run python benchmarks/bench_calculate.py
 	uv run python benchmarks/bench_build.py
 	uv run python benchmarks/bench_sensitivity.py
+	uv run python benchmarks/bench_volumes.py
+	uv run python benchmarks/bench_invoices.py

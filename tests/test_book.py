@@ -1,7 +1,7 @@
 """End-to-end: `prismodell build` turns a data folder into the HTML book and the PDF.
 
-Builds the example data once (slow: every notebook is executed) and the small fixture for
-the incremental rebuild and the escaping checks.
+Builds the example data once (slow: every notebook is executed), the small fixture with bad
+input and the reorganised 2024 example. Incremental rebuilds: test_incremental.py.
 """
 
 from __future__ import annotations
@@ -94,36 +94,7 @@ def mini_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_rebuild_after_one_weight_change_reruns_only_what_depends_on_it(mini_copy, tmp_path):
-    out = tmp_path / "_build"
-    first = build_book(mini_copy, out, pdf=False, show=lambda _: None)
-    # two service areas; no earlier years beside the fixture, so no trend chapter
-    chapters = [c for c in CHAPTERS if c.condition is None or c.condition(mini_copy)]
-    assert len(first.executed) == len(chapters) + 1
-    again = build_book(mini_copy, out, pdf=False, show=lambda _: None)
-    assert again.executed == []
-    model = mini_copy / "model.yml"
-    model.write_text(model.read_text(encoding="utf-8").replace(
-        "weight: 0.5, source: Agresso", "weight: 0.4, source: Agresso").replace(
-        "weight: 0.25, source: Agresso}\n      - {id: antal_krav",
-        "weight: 0.35, source: Agresso}\n      - {id: antal_krav"), encoding="utf-8")
-    third = build_book(mini_copy, out, pdf=False, show=lambda _: None)
-    assert "tjansteomrade_leverantorsreskontra" in third.executed
-    assert "tjansteomrade_hyresadministration" not in third.executed
-    assert {"ledtider", "styrmodell", "restlista", "uppdrag"}.isdisjoint(third.executed)
-    forced = build_book(mini_copy, out, pdf=False, force=True, show=lambda _: None)
-    assert len(forced.executed) == len(chapters) + 1
-
-
-def test_text_from_data_is_escaped(mini_copy, tmp_path):
-    customers = mini_copy / "customers.csv"
-    customers.write_text(customers.read_text(encoding="utf-8").replace(
-        "Exempelbolaget AB", "<script>alert(1)</script>"), encoding="utf-8")
-    out = tmp_path / "_build"
-    build_book(mini_copy, out, pdf=False, show=lambda _: None)
-    html = "".join(p.read_text(encoding="utf-8") for p in (out / "html").rglob("*.html"))
-    assert "<script>alert(1)</script>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+# Incremental rebuilds and escaping: test_incremental.py.
 
 
 def test_bad_input_builds_nothing(mini_copy, tmp_path, capsys):

@@ -335,21 +335,6 @@ def test_customer_page_and_workbook(year_2023, tmp_path: Path):
     assert rows[-1][-1] == pytest.approx(result.dedicated_services["amount"].sum())
 
 
-def test_area_chapter_reruns_when_a_dedicated_service_changes(with_services: Path, model):
-    from prismodell.pipeline import area_fingerprint
-
-    before = calculate(model)
-    edit(with_services / "dedicated_services.csv", "Särskild avtalshantering", "Nytt namn")
-    renamed = load_input(with_services)
-    after = calculate(renamed)
-    assert area_fingerprint(model, before, "hyresadministration") != area_fingerprint(
-        renamed, after, "hyresadministration"
-    )
-    assert area_fingerprint(model, before, "leverantorsreskontra") == area_fingerprint(
-        renamed, after, "leverantorsreskontra"
-    )
-
-
 def test_sensitivity_and_behaviour_keep_the_dedicated_cost_fixed(model):
     from prismodell import behaviour, sensitivity
 

@@ -442,19 +442,6 @@ def test_every_problem_of_the_file_is_reported_at_once(mini: Path):
     assert rows_named == set(range(2, len(BAD) + 2))
 
 
-def test_new_calloffs_rerun_only_the_billing_chapter(mini: Path):
-    from prismodell.pipeline import plan_jobs
-
-    def fingerprints() -> dict[str, str]:
-        model = load_input(mini)
-        return {job.output: job.fingerprint for job in plan_jobs(model, calculate(model), mini)}
-
-    before = fingerprints()
-    (mini / "calloffs.csv").write_text(CALLOFFS, encoding="utf-8")
-    after = fingerprints()
-    assert [name for name in before if before[name] != after[name]] == ["ovrigt"]
-
-
 def test_build_stops_on_a_bad_calloffs_file(mini: Path, tmp_path: Path, capsys):
     (mini / "calloffs.csv").write_text(f"{HEADER}\nSDF01,2023-13-01,timavrop,x,ekonom,,1,\n")
     out = tmp_path / "_build"

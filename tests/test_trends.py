@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from prismodell import figures, trends
 from prismodell.calculation import calculate
 from prismodell.inputs import load_input
-from prismodell.pipeline import SLICES, plan_jobs, table_of_contents
+from prismodell.pipeline import plan_jobs, table_of_contents
 
 from .conftest import MINI, REPO
 
@@ -159,29 +159,15 @@ def test_trend_figures_draw(years):
 
 def test_trend_chapter_only_with_earlier_years():
     model = load_input(DATA / "2024")
-    jobs = plan_jobs(model, calculate(model), DATA / "2024")
+    jobs = plan_jobs(model, DATA / "2024")
     assert "trender" in [j.output for j in jobs]
     toc = table_of_contents(model, jobs, [])
     assert "trender" in str(toc)
 
     mini = load_input(MINI)
-    jobs = plan_jobs(mini, calculate(mini), MINI)
+    jobs = plan_jobs(mini, MINI)
     assert "trender" not in [j.output for j in jobs]
     assert "trender" not in str(table_of_contents(mini, jobs, []))
-
-
-def test_years_slice_follows_the_sibling_folders(tmp_path: Path):
-    for year in ("2023", "2024"):
-        shutil.copytree(DATA / year, tmp_path / year)
-    current = tmp_path / "2024"
-    model = load_input(current)
-    result = calculate(model)
-    before = SLICES["years"](model, result, current)
-    (tmp_path / "2023" / "rapport" / "about.yml").write_text("ändrad text")  # narrative only
-    assert SLICES["years"](model, result, current) == before
-    with (tmp_path / "2023" / "staffing.csv").open("a") as handle:
-        handle.write("ekonomiservice,ekonom,1\n")
-    assert SLICES["years"](model, result, current) != before
 
 
 @pytest.mark.slow
@@ -222,7 +208,7 @@ def test_trend_chapter_is_built_when_the_only_earlier_year_is_broken(tmp_path: P
     (tmp_path / "2023" / "volumes.csv").unlink()
     current = tmp_path / "2024"
     model = load_input(current)
-    jobs = plan_jobs(model, calculate(model), current)
+    jobs = plan_jobs(model, current)
     assert "trender" in [j.output for j in jobs]
 
 

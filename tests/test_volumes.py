@@ -674,29 +674,6 @@ def test_chapter_without_extracts_or_with_bad_extracts(tmp_path):
     assert "kunde inte läsas" in text and "Ansvarskod" in text
 
 
-def test_the_chapter_reruns_when_an_extract_changes_not_when_staffing_does(tmp_path):
-    from prismodell.calculation import calculate
-    from prismodell.pipeline import CHAPTERS, plan_jobs
-
-    assert "volymer.ipynb" in [c.template for c in CHAPTERS]
-    data = tmp_path / "2024"
-    shutil.copytree(DATA_2024, data)
-    shutil.copytree(REPO / "data" / "2023", tmp_path / "2023")
-
-    def fingerprint() -> str:
-        model = load_input(data)
-        jobs = plan_jobs(model, calculate(model), data)
-        return next(j.fingerprint for j in jobs if j.output == "volymer")
-
-    first = fingerprint()
-    with (data / "extracts" / "agresso_krav.csv").open("a", encoding="utf-8") as handle:
-        handle.write("K1,1100,2022-09-01,Påminnelse\n")
-    second = fingerprint()
-    staffing = data / "staffing.csv"
-    staffing.write_text(staffing.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert first != second == fingerprint()
-
-
 @pytest.mark.slow
 def test_the_chapter_notebook_runs_on_the_2024_example(tmp_path):
     import papermill

@@ -25,6 +25,7 @@ from .narrative import (
     Bullet,
     Forum,
     Narrative,
+    OtherItem,
 )
 from .report_tables import KEY_FORMATS, area_keys_table, area_names
 from .style import format_kr, format_number, format_percent, md_escape
@@ -780,3 +781,10 @@ def remainder_facts(narrative: Narrative) -> dict[str, str]:
         "example_list": remainders.example_list,
         "example_title": remainders.example_title,
     }
+
+
+def other_items_markdown(items: Iterable[OtherItem]) -> str:
+    """The points of ``rapport/other.yml`` as a Markdown list, each with its title in bold."""
+    return "".join(
+        f"- **{md_escape(item.title)}.** {md_escape(item.text)}\n" for item in items
+    )

@@ -5,9 +5,11 @@ the HTML book with Jupyter Book and print it to PDF.
 Layout of the build folder (``--out``, default ``_build``)::
 
     source/            the book's sources: _config.yml, _toc.yml, executed notebooks, pages
+    context/           the year computed once, loaded by the notebooks (prismodell.context),
+                       and reads/: what each notebook read when it last ran
     html/              the HTML book (open html/index.html)
     prismodell-ÅR.pdf  the PDF report
-    cache.json         fingerprint of every executed notebook, for incremental rebuilds
+    cache.json         per executed notebook: its fingerprint and the digests of its reads
 """
 
 from __future__ import annotations
@@ -22,20 +24,19 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import KW_ONLY, dataclass, field
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .calculation import PriceModelResult, calculate
-from .extracts import extracts_fingerprint
+from . import context
+from .calculation import calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
-from .notices import unchanged_focus
 from .output_folder import output_folder
-from .trends import find_years, skipped_years, years_fingerprint
+from .trends import find_years, skipped_years
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent.parent  # paths are built from the package, never the cwd
@@ -66,56 +67,44 @@ class NotebookJob:
 class Chapter:
     """A chapter of the book: a notebook run once, or once per service area.
 
-    ``depends`` names the parts of the input and result it shows (see ``SLICES``): it is
-    re-executed only when one of them changed. A per-service-area chapter depends on its own
-    area's slice (``area_fingerprint``).
+    What a chapter shows is not declared here: the notebook loads the year through
+    :func:`prismodell.context.load`, which records what it reads, and the chapter is re-executed
+    when any of that changed (see :func:`execute_notebooks`).
     """
 
     template: str
-    depends: tuple[str, ...] = ()
+    _: KW_ONLY  # the rest by name (a former positional list of inputs now fails loudly)
     per_service_area: bool = False
     caption: str | None = None  # a part caption in the table of contents before it
     condition: Callable[[Path], bool] | None = None  # left out when False for the data folder
 
 
 CHAPTERS = (
-    Chapter("om_rapporten.ipynb", ("meta", "narrative", "costs", "charged", "comparison")),
-    Chapter("uppdrag.ipynb", ("meta", "narrative", "comparison", "stale_focus")),
-    Chapter("ledtider.ipynb", ("meta", "narrative")),
-    Chapter("sjalvkostnad.ipynb", ("meta", "costs", "keys", "charges")),
-    Chapter("fordelningsnycklar.ipynb", ("meta", "narrative", "keys")),
-    Chapter("volymer.ipynb", ("meta", "keys", "extracts")),
+    Chapter("om_rapporten.ipynb"),
+    Chapter("uppdrag.ipynb"),
+    Chapter("ledtider.ipynb"),
+    Chapter("sjalvkostnad.ipynb"),
+    Chapter("fordelningsnycklar.ipynb"),
+    Chapter("volymer.ipynb"),
     Chapter("tjansteomrade.ipynb", per_service_area=True, caption="Tjänsteområden"),
-    Chapter(
-        "sammanfattning.ipynb",
-        ("meta", "narrative", "charges", "comparison"),
-        caption="Prismodellen i sin helhet",
-    ),
-    Chapter("kanslighet.ipynb", ("meta", "keys", "charges")),
-    Chapter("beteende.ipynb", ("meta", "keys", "charges", "costs")),
-    Chapter(
-        "trender.ipynb",
-        ("meta", "years"),
-        condition=lambda d: bool(find_years(d) or skipped_years(d)),  # a broken year is told
-    ),
-    Chapter("styrmodell.ipynb", ("meta", "narrative")),
-    Chapter("restlista.ipynb", ("meta", "narrative")),
-    Chapter("ovrigt.ipynb", ("meta", "narrative", "costs", "charges", "calloffs")),
+    Chapter("sammanfattning.ipynb", caption="Prismodellen i sin helhet"),
+    Chapter("kanslighet.ipynb"),
+    Chapter("beteende.ipynb"),
+    # a broken earlier year is told too
+    Chapter("trender.ipynb", condition=lambda d: bool(find_years(d) or skipped_years(d))),
+    Chapter("styrmodell.ipynb"),
+    Chapter("restlista.ipynb"),
+    Chapter("ovrigt.ipynb"),
 )
 APPENDIX_CAPTION = "Bilagor"
 REPRODUCIBILITY_PAGE = "reproducerbarhet"
 SCENARIO_TEMPLATE = "scenario.ipynb"  # one chapter per scenario asked for (build --scenario)
 SCENARIO_CAPTION = "Scenarier"
+CONTEXT_DIR = "context"  # in the build folder: the year computed once (prismodell.context)
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _frame_bytes(frame: pd.DataFrame | None) -> bytes:
-    if frame is None:
-        return b"-"
-    return frame.to_csv(index=False).encode()
 
 
 def input_files(data_dir: Path) -> list[Path]:
@@ -140,139 +129,43 @@ def _package_version() -> str:
         return "okänd"
 
 
-def area_fingerprint(model: PriceModelInput, result: PriceModelResult, area: str) -> str:
-    """What a service-area chapter shows: its keys, volumes, cost, charges and comparison.
-
-    Another area's weights or volumes leave it unchanged, so that chapter is not re-executed.
-    """
-    keys = model.keys[model.keys["service_area"] == area]
-    parts = [
-        json.dumps([model.price_list_year, list(model.volume_period), model.example_data]).encode(),
-        _frame_bytes(model.service_areas[model.service_areas["service_area"] == area]),
-        _frame_bytes(keys),
-        _frame_bytes(model.customers),
-        _frame_bytes(model.volumes[model.volumes["key_id"].isin(keys["key_id"])]),
-        _frame_bytes(result.full_cost[result.full_cost["service_area"] == area]),
-        _frame_bytes(result.price_list[result.price_list["service_area"] == area]),
-    ]
-    if model.previous_charges is not None:
-        parts.append(
-            _frame_bytes(model.previous_charges[model.previous_charges["service_area"] == area])
-        )
-    if result.dedicated_services is not None:  # names and FTEs too, not only the kronor
-        dedicated = result.dedicated_services
-        parts.append(_frame_bytes(dedicated[dedicated["service_area"] == area]))
-    return _sha256(b"\0".join(parts))
+def _job(template: str, output: str, params: dict, code: str) -> NotebookJob:
+    """A job whose fingerprint covers the notebook, its parameters and the package; what the
+    notebook reads of the year is fingerprinted after it ran (its recorded reads)."""
+    fingerprint = _sha256(b"\0".join(
+        [(NOTEBOOK_DIR / template).read_bytes(), json.dumps(params).encode(), code.encode()]
+    ))
+    return NotebookJob(template, output, params, fingerprint)
 
 
-def _narrative_bytes(data_dir: Path) -> bytes:
-    folder = Path(data_dir) / "rapport"
-    if not folder.is_dir():
-        return b"-"
-    return b"".join(
-        str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() for p in input_files(folder)
-    )
-
-
-def _join(*parts: bytes) -> bytes:
-    return b"\0".join(parts)
-
-
-# The parts of input and result a chapter can show, each turned into bytes to fingerprint.
-SLICES: dict[str, Callable[[PriceModelInput, PriceModelResult, Path], bytes]] = {
-    "meta": lambda m, r, d: _join(
-        json.dumps([m.price_list_year, list(m.volume_period), m.example_data]).encode(),
-        _frame_bytes(m.service_areas),
-        _frame_bytes(m.customers),
-    ),
-    "narrative": lambda m, r, d: _narrative_bytes(d),
-    # which 'ÅÅÅÅ i fokus' texts are still last year's (that depends on last year's folder)
-    "stale_focus": lambda m, r, d: json.dumps(unchanged_focus(m)).encode(),
-    "years": lambda m, r, d: years_fingerprint(d),
-    "extracts": lambda m, r, d: extracts_fingerprint(d),
-    "costs": lambda m, r, d: _join(
-        _frame_bytes(r.full_cost),
-        _frame_bytes(r.hourly_rates),
-        _frame_bytes(m.staffing),
-        _frame_bytes(m.other_costs),
-        _frame_bytes(m.cost_standards.reset_index()),
-        json.dumps(m.settings.get("billing"), default=str).encode(),
-    ),
-    "keys": lambda m, r, d: _join(_frame_bytes(m.keys), _frame_bytes(r.unit_prices)),
-    "calloffs": lambda m, r, d: _frame_bytes(load_calloffs(m)),
-    "charged": lambda m, r, d: " ".join(sorted(set(r.price_list["customer_id"]))).encode(),
-    "charges": lambda m, r, d: _join(
-        _frame_bytes(r.price_list), _frame_bytes(r.allocation), _frame_bytes(r.dedicated_services)
-    ),
-    "comparison": lambda m, r, d: _join(
-        _frame_bytes(m.previous_charges),
-        _frame_bytes(m.changed_assignments),
-        json.dumps(
-            [r.comparison.previous_total, r.comparison.new_total] if r.comparison else None
-        ).encode(),
-    ),
-}
-
-
-def plan_jobs(
-    model: PriceModelInput, result: PriceModelResult, data_dir: Path
-) -> list[NotebookJob]:
-    """The notebook executions of the book, each with the fingerprint that decides a rerun."""
+def plan_jobs(model: PriceModelInput, data_dir: Path) -> list[NotebookJob]:
+    """The notebook executions of the book, in table-of-contents order."""
     data_dir = Path(data_dir).resolve()
     code = code_fingerprint()
-    slices: dict[str, bytes] = {}
-
-    def depends(chapter: Chapter) -> list[bytes]:
-        for name in chapter.depends:
-            if name not in slices:
-                slices[name] = _sha256(SLICES[name](model, result, data_dir)).encode()
-        return [slices[name] for name in chapter.depends]
-
     jobs = []
     for chapter in CHAPTERS:
         if chapter.condition is not None and not chapter.condition(data_dir):
             continue
-        template = (NOTEBOOK_DIR / chapter.template).read_bytes()
         stem = chapter.template.removesuffix(".ipynb")
         if chapter.per_service_area:
             for area in model.service_areas["service_area"]:
                 params = {"data_dir": str(data_dir), "service_area": area}
-                own = area_fingerprint(model, result, area).encode()
-                fingerprint = _sha256(
-                    _join(template, json.dumps(params).encode(), code.encode(), own)
-                )
-                jobs.append(NotebookJob(chapter.template, f"{stem}_{area}", params, fingerprint))
+                jobs.append(_job(chapter.template, f"{stem}_{area}", params, code))
         else:
-            params = {"data_dir": str(data_dir)}
-            fingerprint = _sha256(
-                _join(template, json.dumps(params).encode(), code.encode(), *depends(chapter))
-            )
-            jobs.append(NotebookJob(chapter.template, stem, params, fingerprint))
+            jobs.append(_job(chapter.template, stem, {"data_dir": str(data_dir)}, code))
     return jobs
 
 
-def plan_scenario_jobs(
-    model: PriceModelInput, data_dir: Path, scenarios: tuple[str, ...]
-) -> list[NotebookJob]:
-    """One job per scenario (output ``scenario_<name>``). Fingerprint: the template, the
-    parameters, the code, the scenario file and every input table of the base year."""
+def plan_scenario_jobs(data_dir: Path, scenarios: tuple[str, ...]) -> list[NotebookJob]:
+    """One job per scenario (output ``scenario_<name>``)."""
     from .scenarios import scenario_file
 
     data_dir = Path(data_dir).resolve()
-    if not scenarios:
-        return []
-    template = (NOTEBOOK_DIR / SCENARIO_TEMPLATE).read_bytes()
-    code = code_fingerprint().encode()
-    tables = [
-        name.encode() + b"\0" + Path(path).read_bytes()
-        for name, path in sorted(model.files.items())
-    ]
+    code = code_fingerprint()
     jobs = []
     for path in dict.fromkeys(scenario_file(data_dir, name) for name in scenarios):
-        name, own = path.stem, path.read_bytes()
-        params = {"data_dir": str(data_dir), "scenario": name}
-        fingerprint = _sha256(_join(template, json.dumps(params).encode(), code, own, *tables))
-        jobs.append(NotebookJob(SCENARIO_TEMPLATE, f"scenario_{name}", params, fingerprint))
+        params = {"data_dir": str(data_dir), "scenario": path.stem}
+        jobs.append(_job(SCENARIO_TEMPLATE, f"scenario_{path.stem}", params, code))
     return jobs
 
 
@@ -339,13 +232,21 @@ def _quiet_worker(log_file: str) -> None:
     os.dup2(handle.fileno(), 2)
 
 
-def _execute(job: NotebookJob, source: str) -> tuple[str, float, str | None]:
-    """Run one notebook with papermill (in a worker process); return (name, seconds, error)."""
+def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, float, str | None]:
+    """Run one notebook with papermill (in a worker process); return (name, seconds, error).
+
+    The kernel inherits the environment: it tells ``context.load`` where the build context is
+    and where to record what this chapter reads."""
     import papermill
 
     started = time.perf_counter()
     target = Path(source) / f"{job.output}.ipynb"
     tmp = target.with_name(f".{target.name}.tmp.ipynb")
+    reads = _reads_file(Path(context_dir), job)
+    reads.parent.mkdir(parents=True, exist_ok=True)
+    reads.unlink(missing_ok=True)
+    os.environ[context.ENV_CONTEXT] = context_dir
+    os.environ[context.ENV_READS] = str(reads)
     try:
         papermill.execute_notebook(
             str(NOTEBOOK_DIR / job.template),
@@ -360,32 +261,75 @@ def _execute(job: NotebookJob, source: str) -> tuple[str, float, str | None]:
         tmp.unlink(missing_ok=True)
         message = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1]
         return job.output, time.perf_counter() - started, f"{getattr(exc, 'ename', '')} {message}"
+    tmp.write_text(_without_timing(tmp.read_text(encoding="utf-8")), encoding="utf-8")
     os.replace(tmp, target)
     return job.output, time.perf_counter() - started, None
+
+
+_TIMING = ("start_time", "end_time", "duration")
+
+
+def _without_timing(text: str) -> str:
+    """The executed notebook without the times papermill and nbclient record in it (and the
+    temporary file it was written to): the same inputs then give the same file, and the same
+    pages (the notebooks are published too)."""
+    notebook = json.loads(text)
+    notebook.get("metadata", {}).get("papermill", {}).pop("output_path", None)  # a temporary file
+    for cell in notebook["cells"]:  # papermill gives the cell it adds a random id
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
+    for meta in [notebook.get("metadata", {}), *(c.get("metadata", {}) for c in notebook["cells"])]:
+        meta.pop("execution", None)
+        for key in _TIMING:
+            meta.get("papermill", {}).pop(key, None)
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _reads_file(context_dir: Path, job: NotebookJob) -> Path:
+    return context_dir / "reads" / f"{job.output}.json"
+
+
+def _up_to_date(job: NotebookJob, entry: dict | None, digests: dict[str, str], watch: Path,
+                source: Path) -> bool:
+    """Unchanged notebook, parameters and code, and every recorded read unchanged."""
+    if not isinstance(entry, dict) or entry.get("fingerprint") != job.fingerprint:
+        return False  # never ran, or ran from another notebook, parameters or code
+    if entry.get("reads") is None:
+        return False
+    if not (source / f"{job.output}.ipynb").is_file():
+        return False
+    return all(
+        context.current_digest(read, digests, watch) == value
+        for read, value in entry["reads"].items()
+    )
 
 
 def execute_notebooks(
     jobs: list[NotebookJob],
     source: Path,
-    cache_file: Path,
+    context_dir: Path,
+    digests: dict[str, str],
+    watch: Path,
     force: bool,
     report: Callable[[str], None],
     workers: int = 2,
 ) -> list[str]:
-    """Execute the jobs whose fingerprint changed; return the names executed."""
+    """Execute the jobs that are not up to date; return the names executed.
+
+    ``cache.json`` beside ``source`` keeps, per notebook, its fingerprint and the digest of
+    every read it recorded when it last ran (``watch``: the folder file reads are relative to).
+    """
+    cache_file = source.parent / "cache.json"
     cache = json.loads(cache_file.read_text()) if cache_file.is_file() and not force else {}
-    todo = [
-        j
-        for j in jobs
-        if force
-        or cache.get(j.output) != j.fingerprint
-        or not (source / f"{j.output}.ipynb").is_file()
-    ]
+    todo = [j for j in jobs if force or not _up_to_date(j, cache.get(j.output), digests, watch,
+                                                         source)]
     wanted = {f"{j.output}.ipynb" for j in jobs}
     for stale in source.glob("*.ipynb"):  # chapters of service areas no longer in the data
         if stale.name not in wanted:
             stale.unlink()
+    cache = {j.output: cache[j.output] for j in jobs if j.output in cache}
     if not todo:
+        cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
         return []
     errors = []
     log = source.parent / "papermill.log"
@@ -393,14 +337,15 @@ def execute_notebooks(
     with ProcessPoolExecutor(
         max_workers=min(workers, len(todo)), initializer=_quiet_worker, initargs=(str(log),)
     ) as pool:
-        futures = [pool.submit(_execute, job, str(source)) for job in todo]
+        futures = [pool.submit(_execute, job, str(source), str(context_dir)) for job in todo]
         for job, future in zip(todo, futures, strict=True):
             name, seconds, error = future.result()
             if error:
                 errors.append(f"{name}: {error}")
                 cache.pop(name, None)
             else:
-                cache[name] = job.fingerprint
+                reads = context.read_digests(_reads_file(context_dir, job), digests, watch)
+                cache[name] = {"fingerprint": job.fingerprint, "reads": reads}
                 report(f"    {name} ({seconds:.1f} s)")
     cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True))
     if errors:
@@ -439,6 +384,15 @@ REPORTED_PACKAGES = (
 )
 
 
+def build_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set: the one thing on the pages that
+    is not made from the inputs, fixed the way reproducible builds fix it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now()
+
+
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
     from .notices import notices_section
@@ -473,7 +427,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
             "",
             f"- Datamapp: `{data_dir.name}`",
             f"- Git-version av prismodell: `{git_commit()}`",
-            f"- Byggd: {datetime.now().strftime('%Y-%m-%d %H:%M')}",
+            f"- Byggd: {build_time().strftime('%Y-%m-%d %H:%M')}",
             "",
             "## Indatafiler",
             "",
@@ -567,9 +521,12 @@ def build_book(
     pdf: bool = True,
     show: Callable[[str], None] = print,
     scenarios: tuple[str, ...] = (),
+    html: bool = True,
 ) -> BuildReport:
-    """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError."""
-    from .customer_pages import write_customer_pages
+    """Build the report for ``data_dir`` into ``out``. Raises InputError or BuildError.
+
+    ``html=False`` stops after the book's sources (executed notebooks, pages): no Jupyter Book,
+    no PDF."""
     from .narrative import load_narrative
     from .notices import all_notices, notice_lines
 
@@ -583,7 +540,7 @@ def build_book(
     report = BuildReport()
     with _step(report, "Läser och kontrollerar indata", show):
         model = load_input(data_dir)
-        load_narrative(data_dir, model)
+        narrative = load_narrative(data_dir, model)
         load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
         for line in notice_lines(all_notices(model)):
             show(line)
@@ -592,22 +549,23 @@ def build_book(
             from .scenarios import load_scenarios
 
             load_scenarios(data_dir, scenarios, model)
+        digests = context.write(out / CONTEXT_DIR, model, result, narrative)
 
     with _step(report, "Kör kapitlens notebooks (papermill)", show):
         source.mkdir(parents=True, exist_ok=True)
-        jobs = plan_jobs(model, result, data_dir)
-        jobs += plan_scenario_jobs(model, data_dir, tuple(scenarios))
-        report.executed = execute_notebooks(jobs, source, out / "cache.json", force, show)
+        jobs = plan_jobs(model, data_dir)
+        jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
+        watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
+        report.executed = execute_notebooks(
+            jobs, source, out / CONTEXT_DIR, digests, watch, force, show
+        )
         show(
             f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
             + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
         )
 
     with _step(report, "Skriver prisblad per kund och bilagor", show):
-        pages_dir = source / "kunder"
-        if pages_dir.exists():
-            shutil.rmtree(pages_dir)
-        customer_docs = write_customer_pages(model, result, source)
+        customer_docs = _write_customer_pages(model, result, source, digests)
         write_if_changed(
             source / f"{REPRODUCIBILITY_PAGE}.md", reproducibility_page(model, data_dir)
         )
@@ -620,6 +578,8 @@ def build_book(
             for asset in sorted((BOOK_DIR / folder).glob("*")):
                 write_if_changed(source / folder / asset.name, asset.read_bytes())
 
+    if not html:
+        return report
     with _step(report, "Bygger HTML (Jupyter Book)", show):
         completed = jupyter_book(source, out, "html")
         if completed.returncode != 0:
@@ -640,6 +600,43 @@ def build_book(
         with _step(report, "Skriver PDF (WeasyPrint)", show):
             report.pdf, report.pdf_note = _build_pdf(model, source, out)
     return report
+
+
+def _write_customer_pages(
+    model: PriceModelInput, result, source: Path, digests: dict[str, str]
+) -> list[str]:
+    """The customer pages, written beside the book's sources and copied in only where they
+    changed: Sphinx re-reads a page whose file time moved, and a customer who left is gone.
+
+    When nothing in the build context (nor the code) changed since the last build, the pages
+    there are kept."""
+    from .customer_pages import FOLDER, write_customer_pages
+
+    stamp_file = source.parent / "customer_pages.json"
+    stamp = _sha256(json.dumps([code_fingerprint(), sorted(digests.items())]).encode())
+    if stamp_file.is_file() and (source / FOLDER).is_dir():
+        kept = json.loads(stamp_file.read_text())
+        if kept.get("stamp") == stamp:
+            return kept["docs"]
+    stamp_file.unlink(missing_ok=True)
+    fresh = source.parent / "customer_pages"
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    docs = write_customer_pages(model, result, fresh)
+    _sync_folder(fresh / FOLDER, source / FOLDER)
+    shutil.rmtree(fresh)
+    stamp_file.write_text(json.dumps({"stamp": stamp, "docs": docs}))
+    return docs
+
+
+def _sync_folder(new: Path, target: Path) -> None:
+    """Make ``target`` hold exactly the files of ``new``, rewriting only those that differ."""
+    wanted = {p.relative_to(new) for p in new.rglob("*") if p.is_file()}
+    for path in sorted(target.rglob("*")) if target.exists() else []:
+        if path.is_file() and path.relative_to(target) not in wanted:
+            path.unlink()
+    for relative in sorted(wanted):
+        write_if_changed(target / relative, (new / relative).read_bytes())
 
 
 _SPHINX_PAGES = {"index", "genindex", "search"}

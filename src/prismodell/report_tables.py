@@ -370,11 +370,12 @@ def key_remarks(model: PriceModelInput, service_area: str) -> pd.DataFrame:
     """The narrative's remarks on the keys of one service area (``rapport/keys.yml``):
     columns key_id ("" for the whole area) and text. Empty when the data folder has no
     narrative folder."""
-    from .narrative import NARRATIVE_DIR, load_narrative
+    from .context import narrative_of
+    from .narrative import NARRATIVE_DIR
 
     if not (Path(model.data_dir) / NARRATIVE_DIR).is_dir():
         return pd.DataFrame({"key_id": pd.Series(dtype=str), "text": pd.Series(dtype=str)})
-    remarks = load_narrative(model.data_dir, model).keys.remarks
+    remarks = narrative_of(model).keys.remarks
     rows = remarks[remarks["service_area"] == service_area]
     return rows[["key_id", "text"]].reset_index(drop=True)
 

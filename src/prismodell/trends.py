@@ -17,7 +17,6 @@ which read the folders.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,21 +146,6 @@ def load_years(data_dir: Path | str, model: PriceModelInput | None = None) -> li
     years = [YearData(y, m, calculate(m)) for y, _, m in _earlier_models(data_dir)]
     years.append(YearData(current.price_list_year, current, calculate(current)))
     return years
-
-
-def years_fingerprint(data_dir: Path | str) -> bytes:
-    """The input files the trend chapter reads: this folder's and the earlier years' tables
-    and model.yml (the narrative folder ``rapport/`` is left out)."""
-    data_dir = Path(data_dir).resolve()
-    digest = hashlib.sha256()
-    for year, folder in [*_candidate_folders(data_dir), (0, data_dir)]:
-        digest.update(f"{year}\0".encode())
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_file() and relative.parts[0] != NARRATIVE_DIR:
-                if not any(part.startswith(".") for part in relative.parts):
-                    digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest().encode()
 
 
 # --------------------------------------------------------------------------- helpers

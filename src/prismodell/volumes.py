@@ -23,6 +23,7 @@ from .extracts import (
     EXTRACTS_FILE,
     ORG_MAPPING,
     VolumeInput,
+    extracts_fingerprint,
     has_extracts,
     load_volume_input,
 )
@@ -593,6 +594,9 @@ def load_chapter(data_dir: Path | str) -> tuple[VolumeRun | None, list[str]]:
     uses volumes.csv: extracts that cannot be read are reported in the chapter, not fatal."""
     if not has_extracts(data_dir):
         return None, []
+    # Read every extract once in Python: a book build records the files a chapter opens, and
+    # DuckDB's own reads are invisible to it.
+    extracts_fingerprint(data_dir)
     try:
         return run_volumes(data_dir), []
     except InputError as error:

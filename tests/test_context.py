@@ -1,0 +1,134 @@
+"""The build context: digests per field, and the reads a chapter records when it loads it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from prismodell import context
+from prismodell.calculation import calculate
+from prismodell.inputs import load_input
+from prismodell.narrative import load_narrative
+from prismodell.pipeline import NotebookJob, _up_to_date
+
+
+def _write(data: Path, folder: Path) -> dict[str, str]:
+    model = load_input(data)
+    return context.write(folder, model, calculate(model), load_narrative(data, model))
+
+
+def _set_weights(data: Path, first: str, second: str) -> None:
+    model = data / "model.yml"
+    text = model.read_text(encoding="utf-8")
+    text = text.replace("antal_fakturor, name: Antal fakturor, weight: 0.5",
+                        f"antal_fakturor, name: Antal fakturor, weight: {first}")
+    text = text.replace("felaktiga_fakturor, name: Felaktiga fakturor, weight: 0.25",
+                        f"felaktiga_fakturor, name: Felaktiga fakturor, weight: {second}")
+    model.write_text(text, encoding="utf-8")
+
+
+def test_digests_follow_the_content_of_each_field(mini: Path, tmp_path: Path):
+    before = _write(mini, tmp_path / "a")
+    assert _write(mini, tmp_path / "b") == before  # same inputs, same digests
+    _set_weights(mini, "0.4", "0.35")
+    after = _write(mini, tmp_path / "c")
+    changed = {name for name in before if before[name] != after.get(name)}
+    assert {"model.keys", "model.settings.service_areas", "result.price_list"} <= changed
+    assert not {n for n in changed if n.startswith("narrative.")}
+    assert "model.settings.billing" not in changed and "model.customers" not in changed
+
+
+def test_digest_tells_frames_apart_by_content_and_type():
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    assert context.digest(frame) == context.digest(frame.copy())
+    assert context.digest(frame) != context.digest(frame.astype(float))
+    assert context.digest(frame) != context.digest(pd.DataFrame({"a": [2, 1]}))
+    assert context.digest({"x": 1, "y": 2}) != context.digest({"y": 2, "x": 1})
+
+
+def test_load_outside_the_pipeline_computes_the_year(monkeypatch):
+    from .conftest import MINI
+
+    monkeypatch.delenv(context.ENV_CONTEXT, raising=False)
+    model, result, narrative = context.load(MINI)
+    assert model.price_list_year == load_input(MINI).price_list_year
+    assert result.total_full_cost == calculate(load_input(MINI)).total_full_cost
+    assert narrative.other
+
+
+CHAPTER = """
+import sys
+from prismodell import billing, context
+from prismodell import report_tables as tables
+model, result, narrative = context.load(sys.argv[1])
+tables.key_notes_text(model, result, "leverantorsreskontra")
+billing.base_invoice_date(model)
+(context.Path(sys.argv[1]).parent / "2022" / "model.yml").read_text()
+"""
+
+
+def test_a_chapter_records_the_fields_and_files_it_reads(mini: Path, tmp_path: Path):
+    (mini.parent / "2022").mkdir()
+    (mini.parent / "2022" / "model.yml").write_text("price_list_year: 2022\n")
+    folder = tmp_path / "_build" / "context"
+    _write(mini, folder)
+    reads_file = folder / "reads" / "chapter.json"
+    reads_file.parent.mkdir()
+    env = {**os.environ, context.ENV_CONTEXT: str(folder), context.ENV_READS: str(reads_file)}
+    subprocess.run([sys.executable, "-c", CHAPTER, str(mini.resolve())], env=env, check=True)
+    reads = set(json.loads(reads_file.read_text()))
+    # the remark under the key table comes from rapport/keys.yml through the context
+    assert {"narrative.keys", "model.keys", "result.unit_prices"} <= reads
+    assert "model.settings.billing" in reads and "model.settings" not in reads
+    assert "file:2022/model.yml" in reads
+    assert not {r for r in reads if r.startswith("file:data/")}  # the context, not the files
+    assert "model.staffing" not in reads and "narrative.other" not in reads
+
+
+def test_current_digest_of_files_folders_and_fields(tmp_path: Path):
+    (tmp_path / "2023").mkdir()
+    path = tmp_path / "2023" / "a.csv"
+    path.write_text("x\n")
+    first = context.current_digest("file:2023/a.csv", {}, tmp_path)
+    listing = context.current_digest("dir:2023", {}, tmp_path)
+    path.write_text("y\n")
+    assert context.current_digest("file:2023/a.csv", {}, tmp_path) != first
+    assert context.current_digest("dir:2023", {}, tmp_path) == listing
+    (tmp_path / "2023" / "b.csv").write_text("")
+    assert context.current_digest("dir:2023", {}, tmp_path) != listing
+    assert context.current_digest("file:2023/c.csv", {}, tmp_path) == "missing"
+    assert context.current_digest("model.keys", {"model.keys": "k"}, tmp_path) == "k"
+    assert context.current_digest("model.gone", {}, tmp_path) == "missing"
+
+
+def test_a_chapter_is_up_to_date_only_when_everything_it_read_is_unchanged(tmp_path: Path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "kapitel.ipynb").write_text("{}")
+    job = NotebookJob("kapitel.ipynb", "kapitel", {}, "fp")
+    entry = {"fingerprint": "fp", "reads": {"model.keys": "k1", "narrative.other": "o1"}}
+    digests = {"model.keys": "k1", "narrative.other": "o1", "model.staffing": "s1"}
+    assert _up_to_date(job, entry, digests, tmp_path, source)
+    assert _up_to_date(job, entry, {**digests, "model.staffing": "s2"}, tmp_path, source)
+    assert not _up_to_date(job, entry, {**digests, "narrative.other": "o2"}, tmp_path, source)
+    assert not _up_to_date(job, {**entry, "fingerprint": "old"}, digests, tmp_path, source)
+    assert not _up_to_date(job, {**entry, "reads": None}, digests, tmp_path, source)
+    assert not _up_to_date(job, "fp", digests, tmp_path, source)  # an older cache format
+    (source / "kapitel.ipynb").unlink()
+    assert not _up_to_date(job, entry, digests, tmp_path, source)
+
+
+def test_build_time_is_fixed_by_source_date_epoch(monkeypatch):
+    from datetime import UTC, datetime
+
+    from prismodell.pipeline import build_time
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert build_time() == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert abs((datetime.now() - build_time()).total_seconds()) < 60

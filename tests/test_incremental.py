@@ -1,0 +1,183 @@
+"""Incremental builds are correct: a page is rebuilt whenever something it shows changed, and
+only then; two builds of the same inputs give the same HTML.
+
+The matrix changes something visible in every input file of the small fixture, one file at a
+time, rebuilds the book's sources and checks that the pages showing it now show the new text,
+that the chapters reading it re-ran and that the others did not. The expectations are written
+from what each chapter shows (its notebook), not copied from a build.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from prismodell.pipeline import build_book
+
+from .conftest import MINI
+from .test_book import page_text
+
+pytestmark = pytest.mark.slow
+
+AREAS = ("tjansteomrade_leverantorsreskontra", "tjansteomrade_hyresadministration")
+ANY = frozenset({"*"})  # a table every numeric chapter may read
+
+
+@dataclass(frozen=True)
+class Case:
+    file: str  # in the data folder
+    old: str  # text replaced (must occur in the file)
+    new: str  # by this; "" means: appended to the file
+    shows: frozenset[str] = frozenset()  # documents that must show `mark` afterwards
+    reruns: frozenset[str] = frozenset()  # notebooks that must re-run
+    may: frozenset[str] = frozenset()  # notebooks that may re-run too (ANY: every one)
+    mark: str = ""  # the visible text (default: the first word of `new`)
+
+    @property
+    def shown(self) -> str:
+        return self.mark or re.match(r"\w+", self.new).group()
+
+
+def case(file, old, new, shows=(), reruns=(), may=(), mark=""):
+    return Case(file, old, new, frozenset(shows), frozenset(reruns), frozenset(may), mark)
+
+
+CASES = [
+    # the narrative: each file is shown by its own chapters, and only they re-run
+    case("rapport/other.yml", "Förvaltningarnas engagemang är fortsatt viktigt.",
+         "MARKOTHER engagemang.", shows={"ovrigt"}, reruns={"ovrigt"}),
+    case("rapport/keys.yml", "Tidigare fördelades kostnaden efter volym.",
+         "MARKREMARK volym.", shows={AREAS[0]}, reruns={AREAS[0]},
+         may={AREAS[1], "fordelningsnycklar"}),
+    case("rapport/keys.yml", "Agresso är den mest lämpliga källan på kort sikt.",
+         "MARKEVAL kort sikt.", shows={"fordelningsnycklar"}, reruns={"fordelningsnycklar"},
+         may=AREAS),
+    case("rapport/about.yml", "Testdata för två tjänsteområden", "MARKABOUT",
+         shows={"om_rapporten"}, reruns={"om_rapporten"}),
+    case("rapport/summary.yml", "Underlättar budget- och prognosarbetet.", "MARKSUMMARY.",
+         shows={"sammanfattning"}, reruns={"sammanfattning"}),
+    case("rapport/governance.yml", "Förvaltningar deltar för samverkan.", "MARKGOV.",
+         shows={"styrmodell"}, reruns={"styrmodell"}),
+    case("rapport/assignments.yml", "Fortsatt fokus på ökad kundnöjdhet", "MARKASSIGN",
+         shows={"uppdrag"}, reruns={"uppdrag"}),
+    case("rapport/remainders.csv", "Utreda FoT som bastjänst", "MARKREST",
+         shows={"restlista"}, reruns={"restlista"}),
+    case("rapport/lead_times.csv", "Supportärende", "MARKLEAD",
+         shows={"ledtider"}, reruns={"ledtider"}),
+    case("rapport/annual_cycle.csv", "Restlistan sammanställs", "MARKCYCLE",
+         shows={"styrmodell"}, reruns={"styrmodell"}),
+    case("rapport/development_activities.csv", "Utbetalningsunderlag på webben", "MARKDEV",
+         shows={"uppdrag"}, reruns={"uppdrag"}),
+    case("rapport/behaviour_keys.csv", "Handläggningstiden per transaktion varierar.",
+         "MARKBEHAVIOUR.", shows={"fordelningsnycklar"}, reruns={"fordelningsnycklar"}),
+    case("rapport/source_evaluation.csv", "agresso,matbara,Ja,Ja", "agresso,matbara,Ja,Nej",
+         reruns={"fordelningsnycklar"}),
+    case("rapport/lead_times.yml", "", "\n# only a comment: nothing shown changes\n"),
+    case("rapport/remainders.yml", "", "\n# only a comment\n"),
+    # model.yml: the invoice month is shown in the billing plan and the annual cycle
+    case("model.yml", "", "billing: {month: 3}\n", shows={"ovrigt"},
+         reruns={"ovrigt", "styrmodell"}, mark="1 mars 2023"),
+    case("model.yml", "weight: 0.5, source: Agresso}\n      - {id: felaktiga_fakturor, "
+         "name: Felaktiga fakturor, weight: 0.25", "weight: 0.4, source: Agresso}\n      - "
+         "{id: felaktiga_fakturor, name: Felaktiga fakturor, weight: 0.35",
+         reruns={AREAS[0], "fordelningsnycklar"}, may=ANY),
+    # tables: a customer's name is on every page that lists customers (escaped)
+    case("customers.csv", "Bromma stadsdelsförvaltning",
+         "MARKKUND <script>alert(1)</script>",
+         shows={*AREAS[:1], "sammanfattning", "ovrigt", "kunder/index"},
+         reruns={AREAS[0], "sammanfattning", "ovrigt"}, may=ANY, mark="MARKKUND"),
+    case("staffing.csv", "leverantorsreskontra,ekonom,2", "leverantorsreskontra,ekonom,3",
+         reruns={"sjalvkostnad", AREAS[0]}, may=ANY),
+    case("other_costs.csv", "Skanningsleverantör", "MARKCOST", reruns={"sjalvkostnad"},
+         may=ANY),
+    case("previous_charges.csv", "SDF01,leverantorsreskontra,2700000",
+         "SDF01,leverantorsreskontra,2800000", reruns={"sammanfattning", AREAS[0]}, may=ANY),
+    case("changed_assignments.csv", "Manuell avisering på papper", "MARKCHANGE",
+         shows={"uppdrag", "sammanfattning"}, reruns={"uppdrag", "sammanfattning"}, may=ANY),
+    case("volumes.csv", "SDF01,felaktiga_fakturor,900", "SDF01,felaktiga_fakturor,901",
+         reruns={AREAS[0]}, may=ANY),
+    # no scenario chapter is asked for: a scenario file changes nothing in the book
+    case("scenarios/exempel.yml", "", "\n# a comment\n"),
+]
+
+
+def _source_text(source: Path, doc: str) -> str:
+    for suffix in (".ipynb", ".md"):
+        if (source / f"{doc}{suffix}").is_file():
+            return (source / f"{doc}{suffix}").read_text(encoding="utf-8")
+    raise AssertionError(f"no source for {doc}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fixed_build_time():
+    """The build time on the reproducibility page, the one thing not made from the inputs."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        yield
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The small fixture copied and built once (HTML): (data, out, report)."""
+    root = tmp_path_factory.mktemp("incremental")
+    data = root / "data"
+    shutil.copytree(MINI, data)
+    out = root / "_build"
+    report = build_book(data, out, pdf=False, show=lambda _: None)
+    return data, out, report
+
+
+def test_two_builds_of_the_same_inputs_give_the_same_html(built, tmp_path):
+    data, out, _ = built
+    again = tmp_path / "_build"
+    build_book(data, again, pdf=False, show=lambda _: None)
+    first = sorted(p.relative_to(out / "html") for p in (out / "html").rglob("*") if p.is_file())
+    second = sorted(p.relative_to(again / "html") for p in (again / "html").rglob("*")
+                    if p.is_file())
+    assert first == second
+    differ = {}
+    for path in first:
+        lines = [(o / "html" / path).read_bytes().decode("utf-8", "replace").splitlines()
+                 for o in (out, again)]
+        if lines[0] != lines[1]:
+            differ[str(path)] = next(
+                (a, b) for a, b in zip(*lines, strict=False) if a != b
+            ) if len(lines[0]) == len(lines[1]) else "length"
+    assert differ == {}
+
+
+def test_every_input_file_reaches_its_pages_and_only_its_chapters_rerun(built):
+    data, out, first = built
+    chapters = set(first.executed)
+    files = {p.relative_to(data).as_posix() for p in data.rglob("*") if p.is_file()}
+    assert files == {c.file for c in CASES}  # the matrix covers every input file
+    unchanged = build_book(data, out, pdf=False, show=lambda _: None, html=False)
+    assert unchanged.executed == []
+    for c in CASES:
+        path = data / c.file
+        text = path.read_text(encoding="utf-8")
+        if c.old:
+            assert c.old in text, c
+            path.write_text(text.replace(c.old, c.new), encoding="utf-8")
+        else:
+            path.write_text(text + c.new, encoding="utf-8")
+        report = build_book(data, out, pdf=False, show=lambda _: None, html=False)
+        executed = set(report.executed)
+        allowed = chapters if c.may == ANY else c.reruns | c.may
+        assert c.reruns <= executed, (c.file, c.new, executed)
+        assert executed <= allowed, (c.file, c.new, executed - allowed)
+        for doc in c.shows:
+            assert c.shown in _source_text(out / "source", doc), (c.file, doc)
+    # and the HTML of the last state shows every change, escaped
+    build_book(data, out, pdf=False, show=lambda _: None)
+    html = out / "html"
+    for c in CASES:
+        for doc in c.shows:
+            assert c.shown in page_text(html / f"{doc}.html"), (c.file, doc)
+    raw = "".join(p.read_text(encoding="utf-8") for p in html.rglob("*.html"))
+    assert "<script>alert(1)</script>" not in raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
