@@ -688,3 +688,46 @@ def test_the_chapter_notebook_runs_on_the_2024_example(tmp_path):
     )
     text = out.read_text(encoding="utf-8")
     assert "Volym per fördelningsnyckel" in text and "Anmärkningar i källsystemens uttag" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [
+        ("2022-07", 202207),
+        ("202207", 202207),
+        ("2022-07-15", 202207),
+        ("2022-07-15 10:30:00", 202207),
+        ("2022-07-15T10:30", 202207),
+        ("20220715", 202207),
+        ("2022-13", None),
+        ("2022-00", None),
+        ("2022-02-30", None),
+        ("+20207", None),
+        ("2022-+7", None),
+        ("15/7 2022", None),
+        ("infinity", None),
+    ],
+)
+def test_month_of_a_date_text(text, month):
+    from prismodell.extract_engine import connect
+
+    con = connect()
+    assert con.execute("SELECT pm_month(?)", [text]).fetchone()[0] == month
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1 234", 1234.0),
+        ("1\u00a0234,5", 1234.5),
+        ("12.5", 12.5),
+        ("-3", -3.0),
+        ("1,234,5", None),
+        ("tolv", None),
+        ("inf", None),
+    ],
+)
+def test_number_as_a_swedish_export_writes_it(text, number):
+    from prismodell.extract_engine import connect
+
+    assert connect().execute("SELECT pm_number(?)", [text]).fetchone()[0] == number
