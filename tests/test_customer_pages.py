@@ -130,3 +130,39 @@ def test_2023_pages_are_complete_and_fast(tmp_path: Path):
     page = (tmp_path / "kunder" / "sdf_bromma.md").read_text(encoding="utf-8")
     assert page.startswith("# Bromma stadsdelsförvaltning\n")
     assert "Volymperiod juli 2021 – juni 2022" in page
+
+
+def test_the_index_links_every_customer_to_its_page(mini: Path, tmp_path: Path):
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path)
+    index = (tmp_path / f"{INDEX}.md").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', index)
+    pages = {f"{doc.split('/')[-1]}.html" for doc in docs[1:]}
+    assert {href for href, _ in links} == pages
+    names = model.customers.set_index("customer_id")["name"]
+    assert sorted(n for _, n in links) == sorted(names[result.price_list["customer_id"].unique()])
+    assert '<a href="None">' not in index  # the total row has no page
+
+
+def test_a_link_in_a_table_is_escaped_like_its_text():
+    frame = pd.DataFrame({"name": [EVIL, "B"], "total": [1.0, 2.0]})
+    html = style.table_html(frame, {"total": "kr"}, links={"name": ['x".html', None]})
+    assert '<a href="x&quot;.html">&lt;script&gt;' in html
+    assert "<td>B</td>" in html and EVIL not in html
+
+
+def test_tables_scroll_in_a_named_focusable_box_and_headers_have_scope():
+    html = style.table_html(pd.DataFrame({"a": [1]}), caption="Pris <per> kund")
+    assert html.startswith('<div class="pm-scroll" role="region" tabindex="0" '
+                           'aria-label="Pris &lt;per&gt; kund"><table')
+    assert html.endswith("</table></div>")
+    assert '<th scope="col">a</th>' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12345, "+12 345 kr"), (-12345, "−12 345 kr"), (0, "0 kr"), (0.4, "0 kr"), (1, "+1 kr")],
+)
+def test_signed_kronor_carry_plus_on_increases(value, text):
+    assert style.format_signed_kr(value).replace(style.NBSP, " ") == text

@@ -45,10 +45,6 @@ def _raw_html(html: str) -> str:
     return f"{fence}{{raw}} html\n{html}\n{fence}\n"
 
 
-def _signed_kr(value: float) -> str:
-    return ("+" if value > 0 else "") + style.format_kr(value)
-
-
 def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.DataFrame) -> str:
     """The appendix's first page: what a price sheet holds and all customers in one table."""
     year = model.price_list_year
@@ -74,7 +70,7 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         headers.update(
             {"previous": "Föregående år", "difference": "Förändring", "change": "Procent"}
         )
-        formats.update({"previous": "kr", "difference": "kr", "change": "change"})
+        formats.update({"previous": "kr", "difference": "signed_kr", "change": "change"})
         sums += ["previous", "difference"]
     table = tables.with_total(overview[columns], "name", sums)
     if has_previous:
@@ -82,7 +78,12 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         previous = table.at[last, "previous"]
         table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
     caption = tables.caption(model, f"Pris per kund, prislista {year}")
-    lines.append(_raw_html(style.table_html(table, formats, headers, caption, total_row=True)))
+    # each name links to the customer's price sheet (the total row has none)
+    pages = [f"{page_name(c)}.html" for c in overview["customer_id"]] + [None]
+    html_table = style.table_html(
+        table, formats, headers, caption, total_row=True, links={"name": pages}
+    )
+    lines.append(_raw_html(html_table))
     return "\n".join(lines)
 
 
@@ -124,7 +125,7 @@ def customer_page(
         headers.update(
             {"previous": "Föregående år", "difference": "Förändring", "change": "Procent"}
         )
-        formats.update({"previous": "kr", "difference": "kr", "change": "change"})
+        formats.update({"previous": "kr", "difference": "signed_kr", "change": "change"})
     table = tables.with_total(
         charges[columns], "label", [c for c in ("new", "previous", "difference") if c in columns]
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 from .inputs import PriceModelInput
 from .narrative_views import format_period
 
-PRINT_CSS = Path(__file__).resolve().parent.parent.parent / "book" / "_static" / "print.css"
+PRINT_CSS = Path(__file__).resolve().parent.parent.parent / "book" / "print.css"
 
 _REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
 _DOCUMENT = re.compile(r'<span id="document-([^"]+)"></span>')

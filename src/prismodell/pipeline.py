@@ -594,6 +594,11 @@ def build_book(
             source / "_toc.yml", yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
         )
         for folder in ("_static", "_templates"):
+            # Jupyter Book links every stylesheet in _static into every page: one left from an
+            # older build (the print sheet once lived there) would restyle the screen.
+            for stale in sorted((source / folder).glob("*")):
+                if not (BOOK_DIR / folder / stale.name).exists():
+                    stale.unlink()
             for asset in sorted((BOOK_DIR / folder).glob("*")):
                 write_if_changed(source / folder / asset.name, asset.read_bytes())
 

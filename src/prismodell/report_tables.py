@@ -405,7 +405,7 @@ COMPARISON_HEADERS = {
     "difference": "Förändring",
     "change": "Förändring, procent",
 }
-COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "kr", "change": "change"}
+COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "signed_kr", "change": "change"}
 
 
 def customer_comparison(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame | None:
@@ -486,7 +486,7 @@ CHANGED_ASSIGNMENT_HEADERS = {
     "comment": "Kommentar",
     "cost_effect": "Kostnadseffekt",
 }
-CHANGED_ASSIGNMENT_FORMATS = {"cost_effect": "kr"}
+CHANGED_ASSIGNMENT_FORMATS = {"cost_effect": "signed_kr"}
 
 
 def changed_assignments_table(model: PriceModelInput) -> pd.DataFrame | None:
