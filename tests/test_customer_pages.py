@@ -166,3 +166,12 @@ def test_tables_scroll_in_a_named_focusable_box_and_headers_have_scope():
 )
 def test_signed_kronor_carry_plus_on_increases(value, text):
     assert style.format_signed_kr(value).replace(style.NBSP, " ") == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(True, "ja"), (False, "nej"), (118000, "118 000"), (0.25, "0,25"), (1600.0, "1 600"),
+     ("2021-07", "2021-07")],
+)
+def test_settings_read_as_swedish_text_not_python_values(value, text):
+    assert style.format_value(value).replace(style.NBSP, " ") == text

@@ -425,7 +425,7 @@ REPORTED_PACKAGES = (
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
     from .reorganisation import mapping_section
-    from .style import table_html
+    from .style import format_value, table_html
 
     data_dir = Path(data_dir).resolve()
     files = pd.DataFrame(
@@ -437,7 +437,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     settings = {k: v for k, v in model.settings.items() if not isinstance(v, dict | list)}
     settings["volume_period"] = f"{model.volume_period[0]} – {model.volume_period[1]}"
     params = pd.DataFrame(
-        {"Parameter": list(settings), "Värde": [str(v) for v in settings.values()]}
+        {"Parameter": list(settings), "Värde": [format_value(v) for v in settings.values()]}
     )
     versions = [{"Paket": "python", "Version": platform.python_version()}]
     for name in REPORTED_PACKAGES:

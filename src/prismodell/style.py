@@ -99,6 +99,19 @@ def format_percent(value: float, decimals: int = 1, signed: bool = False) -> str
     return f"{text}{NBSP}%"
 
 
+def format_value(value) -> str:
+    """A setting as a reader reads it: True → 'ja', 118000 → '118 000', 0.25 → '0,25'."""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, int):
+        return format_number(value)
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        decimals = len(text.partition(".")[2])
+        return format_number(value, decimals)
+    return str(value)
+
+
 def plain_spaces(text: str) -> str:
     """For terminals and plain-text comparisons: non-breaking spaces and minus as ASCII."""
     return text.replace(NBSP, " ").replace(MINUS, "-")
