@@ -175,3 +175,26 @@ def test_signed_kronor_carry_plus_on_increases(value, text):
 )
 def test_settings_read_as_swedish_text_not_python_values(value, text):
     assert style.format_value(value).replace(style.NBSP, " ") == text
+
+
+def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(tmp_path: Path):
+    from prismodell.behaviour import customer_savings
+
+    model = load_input(DATA_2023)
+    result = calculate(model)
+    customer = "aldreforvaltningen"
+    write_customer_pages(model, result, tmp_path)
+    text = (tmp_path / "kunder" / f"{page_name(customer)}.md").read_text(encoding="utf-8")
+    html = render_html(text)
+    tables = pd.read_html(__import__("io").StringIO(html), thousands="\u00a0", decimal=",")
+    volumes = next(t for t in tables if "Total volym" in t.columns)
+    zero = model.keys.loc[model.keys["weight"] == 0, "name"]
+    assert not set(zero) & set(volumes["Fördelningsnyckel"])
+    assert "Nycklar med vikten 0" in text
+    savings = next(t for t in tables if "10 % färre, kort sikt" in t.columns)
+    expected = customer_savings(model, result, customer)
+    assert list(savings["Fördelningsnyckel"]) == list(expected["name"])
+    first = style.format_kr(expected["long_20"].iloc[0]).replace("\u00a0", " ")
+    assert first in html.replace("\u00a0", " ")
+    assert "## Timpriser" in text and "Timpris" in html
+    assert "{doc}`/beteende`" in text and "antagande" in text

@@ -16,11 +16,13 @@ import pandas as pd
 
 from . import report_tables as tables
 from . import style
+from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
 from .figures import customer_figure
 from .inputs import PriceModelInput
 from .narrative_views import format_period
+from .style import md_escape
 
 FOLDER = "kunder"
 IMAGE_FOLDER = "bilder"
@@ -112,7 +114,9 @@ def customer_page(
     lines += [" · ".join(facts), ""]
     lines += [
         f"Priset för bastjänsterna {year} är **{style.format_kr(total)}**. Det faktureras i "
-        f"förskott för hela året med fakturadatum {format_date_sv(base_invoice_date(model))}.",
+        f"förskott för hela året med fakturadatum {format_date_sv(base_invoice_date(model))} "
+        "(datumet är ett antagande; underlaget säger bara att bastjänsterna faktureras årsvis "
+        "i förskott).",
         "",
         "## Pris per tjänsteområde",
         "",
@@ -143,8 +147,17 @@ def customer_page(
         "av självkostnaden, före avrundningen till hela kronor i prislistan.",
         "",
     ]
-    volume_table = volumes[
-        ["area", "key", "volume", "total_volume", "share", "unit_price", "amount"]
+    weights = model.keys.set_index("key_id")["weight"]
+    weighted = volumes["key_id"].map(weights) > 0
+    if not weighted.all():  # a key with weight 0 carries no cost: it only confuses the sheet
+        lines += [
+            "Nycklar med vikten 0 ("
+            + ", ".join(md_escape(k) for k in volumes.loc[~weighted, "key"])
+            + ") bär ingen kostnad och visas inte.",
+            "",
+        ]
+    volume_table = volumes.loc[
+        weighted, ["area", "key", "volume", "total_volume", "share", "unit_price", "amount"]
     ]
     lines.append(
         _raw_html(
@@ -191,9 +204,77 @@ def customer_page(
                 f"priset med {style.format_kr(abs(difference))} "
                 f"({style.format_percent(difference / previous_total, signed=True)})."
             )
-    alt = style.md_escape(f"Pris per tjänsteområde för {name}")
+    alt = style.md_escape(
+        f"Stapeldiagram: pris per tjänsteområde för {name}"
+        + (" i år och föregående år; siffrorna står i tabellen Pris per tjänsteområde."
+           if has_previous else "; siffrorna står i tabellen Pris per tjänsteområde.")
+    )
     lines += ["", f"![{alt}]({image})", ""]
+    lines += savings_section(model, result, customer_id, name)
+    lines += hourly_section(model, result)
+    lines += [
+        "## Läs mer",
+        "",
+        "Hur självkostnaden räknas fram står i kapitlet {doc}`/sjalvkostnad`, hur den fördelas "
+        "i {doc}`/fordelningsnycklar` och vad som händer med priset när volymerna ändras i "
+        "{doc}`/beteende`.",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def savings_section(
+    model: PriceModelInput, result: PriceModelResult, customer_id: str, name: str
+) -> list[str]:
+    """'Vad kan kunden påverka?': the customer's own keys, the dearest unit first, with what
+    10 % and 20 % fewer units save in the short and the long run (behaviour module)."""
+    savings = customer_savings(model, result, customer_id)
+    if savings.empty:
+        return []
+    savings = savings.assign(area=savings["service_area"].map(tables.area_names(model)))
+    steps = [round(x * 100) for x in SAVING_STEPS]
+    headers = {"area": "Tjänsteområde", "name": "Fördelningsnyckel",
+               "unit_price": "Pris per enhet"}
+    for pct in steps:
+        headers[f"short_{pct}"] = f"{pct} % färre, kort sikt"
+        headers[f"long_{pct}"] = f"{pct} % färre, lång sikt"
+    formats = {"unit_price": "unit_price"} | {
+        f"{h}_{pct}": "kr" for pct in steps for h in ("short", "long")
+    }
+    top = savings.iloc[0]
+    return [
+        "## Vad kan kunden påverka?",
+        "",
+        "Priset följer kundens volymer. Tabellen visar kundens egna nycklar, den med högst pris "
+        "per enhet först, och vad kunden sparar med färre enheter. På kort sikt är "
+        "tjänsteområdets kostnad densamma och fördelas på färre enheter, så besparingen blir "
+        "något mindre och andra kunder betalar lite mer; på lång sikt följer kostnaden arbetet. "
+        f"Dyrast per enhet är {md_escape(top['name'].lower())} "
+        f"({md_escape(style.format_kr(top['unit_price'], 2))}).",
+        "",
+        _raw_html(style.table_html(
+            savings[list(headers)], formats, headers,
+            tables.caption(model, f"Besparing med färre enheter för {name}"),
+        )),
+    ]
+
+
+def hourly_section(model: PriceModelInput, result: PriceModelResult) -> list[str]:
+    """The hourly rates of services charged per hour (a few base services within
+    ekonomiservice and the additional services), invoiced monthly in arrears."""
+    table = tables.hourly_rates_table(model, result)[["label", "hourly_rate"]]
+    return [
+        "## Timpriser",
+        "",
+        "Ett fåtal bastjänster inom ekonomiservice och tilläggstjänsterna debiteras per timme "
+        "och faktureras månadsvis i efterskott. Timpriset beror på vem som utför arbetet.",
+        "",
+        _raw_html(style.table_html(
+            table, {"hourly_rate": "kr"},
+            {"label": "Personalkategori", "hourly_rate": "Timpris"},
+            tables.caption(model, f"Timpriser {model.price_list_year}"),
+        )),
+    ]
 
 
 def write_customer_pages(
