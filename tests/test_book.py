@@ -38,6 +38,7 @@ def test_every_chapter_page_exists(example_book):
         else:
             assert (html / f"{stem}.html").is_file()
     assert (html / "reproducerbarhet.html").is_file()
+    assert (html / "tillganglighet.html").is_file()  # the accessibility statement
     assert (html / "trender.html").is_file()  # data/2022 lies beside data/2023
     for name in ("tyngre_vikt_felaktiga_fakturor", "farsta_farre_krav"):
         assert (html / f"scenario_{name}.html").is_file()

@@ -30,6 +30,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .accessibility import PAGE as ACCESSIBILITY_DOC
+from .accessibility import accessibility_page
 from .calculation import PriceModelResult, calculate
 from .inputs import InputError, PriceModelInput, load_input
 from .trends import find_years, years_fingerprint
@@ -96,6 +98,7 @@ CHAPTERS = (
 )
 APPENDIX_CAPTION = "Bilagor"
 REPRODUCIBILITY_PAGE = "reproducerbarhet"
+ACCESSIBILITY_PAGE = ACCESSIBILITY_DOC
 SCENARIO_TEMPLATE = "scenario.ipynb"  # one chapter per scenario asked for (build --scenario)
 SCENARIO_CAPTION = "Scenarier"
 
@@ -286,6 +289,7 @@ def table_of_contents(
         index, *pages = customer_docs
         appendix.append({"file": index, "sections": [{"file": p} for p in pages]})
     appendix.append({"file": REPRODUCIBILITY_PAGE})
+    appendix.append({"file": ACCESSIBILITY_PAGE})
     parts.append({"caption": APPENDIX_CAPTION, "chapters": appendix})
     return {"format": "jb-book", "root": root, "parts": [p for p in parts if p.get("chapters")]}
 
@@ -588,6 +592,7 @@ def build_book(
         write_if_changed(
             source / f"{REPRODUCIBILITY_PAGE}.md", reproducibility_page(model, data_dir)
         )
+        write_if_changed(source / f"{ACCESSIBILITY_PAGE}.md", accessibility_page(model))
         write_if_changed(source / "_config.yml", book_config(model))
         toc = table_of_contents(model, jobs, customer_docs)
         write_if_changed(
