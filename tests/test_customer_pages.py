@@ -197,4 +197,19 @@ def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(tm
     first = style.format_kr(expected["long_20"].iloc[0]).replace("\u00a0", " ")
     assert first in html.replace("\u00a0", " ")
     assert "## Timpriser" in text and "Timpris" in html
+    why = next(t for t in tables if "Egen volym" in t.columns)
+    total = why.iloc[-1]
+    assert total["Tjänsteområde"] == "Totalt"
+    change = result.comparison.by_customer.set_index("customer_id").at[customer, "difference"]
+    assert style.format_signed_kr(change).replace("\u00a0", " ") in html.replace("\u00a0", " ")
+    assert "Delarna summerar exakt" in text
     assert "{doc}`/beteende`" in text and "antagande" in text
+
+
+def test_without_last_years_folder_the_sheet_says_so(mini: Path, tmp_path: Path):
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path)
+    text = (tmp_path / f"{docs[1]}.md").read_text(encoding="utf-8")
+    assert "### Varför har priset ändrats?" in text
+    assert f"Datamappen för {model.price_list_year - 1} finns inte" in text

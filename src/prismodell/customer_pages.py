@@ -19,6 +19,7 @@ from . import style
 from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
+from .decomposition import PARTS, change_parts, previous_year
 from .figures import customer_figure
 from .inputs import PriceModelInput
 from .narrative_views import format_period
@@ -94,8 +95,10 @@ def customer_page(
     result: PriceModelResult,
     customer: pd.Series,
     image: str,
+    last_year: tuple[PriceModelInput, PriceModelResult] | None = None,
 ) -> str:
-    """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path."""
+    """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path,
+    ``last_year`` last year's model and result (:func:`decomposition.previous_year`)."""
     year = model.price_list_year
     customer_id = customer["customer_id"]
     name = str(customer["name"])
@@ -210,6 +213,8 @@ def customer_page(
            if has_previous else "; siffrorna står i tabellen Pris per tjänsteområde.")
     )
     lines += ["", f"![{alt}]({image})", ""]
+    if has_previous:
+        lines += why_section(model, result, last_year, customer_id, name)
     lines += savings_section(model, result, customer_id, name)
     lines += hourly_section(model, result)
     lines += [
@@ -221,6 +226,42 @@ def customer_page(
         "",
     ]
     return "\n".join(lines)
+
+
+def why_section(
+    model: PriceModelInput,
+    result: PriceModelResult,
+    previous: tuple[PriceModelInput, PriceModelResult] | None,
+    customer_id: str,
+    name: str,
+) -> list[str]:
+    """'Varför har priset ändrats?': the change per service area split into the customer's
+    own volume, the unit price, new or removed keys and rounding (decomposition module); a
+    plain sentence when last year's data folder is missing."""
+    lines = ["### Varför har priset ändrats?", ""]
+    if previous is None:
+        return lines + [
+            f"Datamappen för {model.price_list_year - 1} finns inte bredvid årets, så "
+            "förändringen kan inte delas upp på kundens egen volym och priset per enhet.",
+            "",
+        ]
+    parts = change_parts(model, result, previous, customer_id)
+    parts["area"] = parts["service_area"].map(tables.area_names(model))
+    columns = ["area", "difference", *PARTS]
+    table = tables.with_total(parts[columns], "area", columns[1:])
+    headers = {"area": "Tjänsteområde", "difference": "Förändring", **PARTS}
+    lines += [
+        "Förändringen per tjänsteområde delad i kundens egen volymförändring (till förra årets "
+        "pris per enhet), ändrat pris per enhet (tjänsteområdets kostnad, nyckelns vikt och "
+        "övriga kunders volymer), nycklar som är nya eller borttagna i år och avrundningen till "
+        "hela kronor. Delarna summerar exakt till förändringen.",
+        "",
+        _raw_html(style.table_html(
+            table, dict.fromkeys(columns[1:], "signed_kr"), headers,
+            tables.caption(model, f"Varför priset ändrats för {name}"), total_row=True,
+        )),
+    ]
+    return lines
 
 
 def savings_section(
@@ -288,6 +329,7 @@ def write_customer_pages(
     images = folder / IMAGE_FOLDER
     images.mkdir(parents=True, exist_ok=True)
     overview = tables.customer_overview(model, result)
+    last_year = previous_year(model) if result.comparison is not None else None
     (folder / "index.md").write_text(index_page(model, result, overview), encoding="utf-8")
     docs = [INDEX]
     figure = None
@@ -297,7 +339,9 @@ def write_customer_pages(
         figure = customer_figure(charges, fig=figure)
         # constrained layout already fits the margins; no "tight" bbox (a second draw)
         figure.savefig(images / f"{name}.png", dpi=IMAGE_DPI, bbox_inches=None, facecolor="white")
-        text = customer_page(model, result, customer, f"{IMAGE_FOLDER}/{name}.png")
+        text = customer_page(
+            model, result, customer, f"{IMAGE_FOLDER}/{name}.png", last_year
+        )
         (folder / f"{name}.md").write_text(text, encoding="utf-8")
         docs.append(f"{FOLDER}/{name}")
     if figure is not None:
