@@ -262,3 +262,23 @@ def test_no_heading_alone_at_the_bottom_of_a_pdf_page(example_book):
         if min(w[3] - w[1] for w in line) > 12.2:
             alone.append(f"s. {number}: {' '.join(w[4] for w in line)}")
     assert alone == []
+
+
+def test_no_table_caption_alone_at_the_bottom_of_a_pdf_page(example_book):
+    """A table's caption is never the last line of a page (its rows on the next)."""
+    out, report, _, _ = example_book
+    html = "".join(p.read_text(encoding="utf-8") for p in (out / "html").rglob("*.html"))
+    captions = {re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", c))).strip()
+                for c in re.findall(r"<caption>(.*?)</caption>", html, re.DOTALL)}
+    assert len(captions) > 20
+    top, _, bottom, _ = page_margins_mm()
+    alone = []
+    for number, (_, height, words) in enumerate(pdf_pages(report.pdf)[2:], start=3):
+        body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
+        if not body:
+            continue
+        last = max(w[3] for w in body)
+        line = " ".join(w[4] for w in sorted(body, key=lambda w: w[0]) if abs(w[3] - last) < 2)
+        if any(caption.endswith(line) for caption in captions if len(line) > 10):
+            alone.append(f"s. {number}: {line}")
+    assert alone == []
