@@ -282,3 +282,27 @@ def test_no_table_caption_alone_at_the_bottom_of_a_pdf_page(example_book):
         if any(caption.endswith(line) for caption in captions if len(line) > 10):
             alone.append(f"s. {number}: {line}")
     assert alone == []
+
+
+TECHNICAL = re.compile(
+    r"\.(?:csv|yml|xlsx|ipynb)\b|\bprismodell (?:build|calculate|compare|new-year)\b"
+    r"|\b(?:True|False|None|nan|NaN)\b"
+)
+
+
+def test_reader_pages_carry_no_file_names_commands_ids_or_python_values(example_book):
+    out, _, model, _ = example_book
+    scenarios = (MINI.parent.parent.parent / "data" / "2023" / "scenarios").glob("*.yml")
+    ids = re.compile("|".join(re.escape(p.stem) for p in scenarios))
+    found = []
+    pages = [p for p in (out / "html").rglob("*.html")
+             if p.name not in {"search.html", "genindex.html", "reproducerbarhet.html"}]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        article = re.search(r"<article.*?</article>", text, re.DOTALL)
+        if not article:
+            continue
+        words = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", article.group(0))))
+        for match in [*TECHNICAL.finditer(words), *ids.finditer(words)]:
+            found.append(f"{page.name}: {words[max(0, match.start() - 30):match.end() + 30]}")
+    assert found == []
