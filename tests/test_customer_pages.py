@@ -213,3 +213,27 @@ def test_without_last_years_folder_the_sheet_says_so(mini: Path, tmp_path: Path)
     text = (tmp_path / f"{docs[1]}.md").read_text(encoding="utf-8")
     assert "### Varför har priset ändrats?" in text
     assert f"Datamappen för {model.price_list_year - 1} finns inte" in text
+
+
+def test_each_customer_can_download_its_own_price_sheet(mini: Path, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    customers = pd.read_csv(mini / "customers.csv", dtype=str)
+    customers.loc[customers["customer_id"] == "SDF01", "name"] = "=HYPERLINK(1)"
+    customers.to_csv(mini / "customers.csv", index=False)
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path)
+    totals = result.price_list.groupby("customer_id")["amount"].sum()
+    for doc in docs[1:]:
+        name = doc.split("/")[-1]
+        text = (tmp_path / f"{doc}.md").read_text(encoding="utf-8")
+        assert f"{{download}}`Ladda ner prisbladet som Excelfil <bilder/{name}.xlsx>`" in text
+        book = load_workbook(tmp_path / "kunder" / "bilder" / f"{name}.xlsx")
+        assert book.sheetnames == ["Pris", "Volymer"]
+        rows = list(book["Pris"].iter_rows(values_only=True))
+        assert rows[-1][0] == "Totalt"
+        customer = next(c for c in totals.index if page_name(c) == name)
+        assert rows[-1][1] == totals[customer]
+    sheet = load_workbook(tmp_path / "kunder" / "bilder" / f"{page_name('SDF01')}.xlsx")["Pris"]
+    assert sheet["A1"].value.startswith("'=HYPERLINK(1)")  # text, never a formula

@@ -24,6 +24,7 @@ from .figures import customer_figure
 from .inputs import PriceModelInput
 from .narrative_views import format_period
 from .style import md_escape
+from .workbook import write_customer_workbook
 
 FOLDER = "kunder"
 IMAGE_FOLDER = "bilder"
@@ -217,7 +218,13 @@ def customer_page(
         lines += why_section(model, result, last_year, customer_id, name)
     lines += savings_section(model, result, customer_id, name)
     lines += hourly_section(model, result)
+    download = f"{IMAGE_FOLDER}/{page_name(customer_id)}.xlsx"
     lines += [
+        "## Prisbladet som Excelfil",
+        "",
+        # the name stays out of the role: its text is taken literally, escapes and all
+        f"{{download}}`Ladda ner prisbladet som Excelfil <{download}>`",
+        "",
         "## Läs mer",
         "",
         "Hur självkostnaden räknas fram står i kapitlet {doc}`/sjalvkostnad`, hur den fördelas "
@@ -339,6 +346,13 @@ def write_customer_pages(
         figure = customer_figure(charges, fig=figure)
         # constrained layout already fits the margins; no "tight" bbox (a second draw)
         figure.savefig(images / f"{name}.png", dpi=IMAGE_DPI, bbox_inches=None, facecolor="white")
+        write_customer_workbook(
+            model,
+            charges,
+            tables.customer_volumes(model, result, customer["customer_id"]),
+            str(customer["name"]),
+            images / f"{name}.xlsx",
+        )
         text = customer_page(
             model, result, customer, f"{IMAGE_FOLDER}/{name}.png", last_year
         )
