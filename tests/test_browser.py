@@ -142,10 +142,10 @@ def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser)
             "article img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.src)")
         assert broken == [], f"{current}: {broken}"
-        # tables are set at a readable size (the print sheet once shrank them on screen)
+        # tables are set at a readable size (the print sheet once shrank them to 11.7 px)
         sizes = page.eval_on_selector_all(
             "article table", "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize))")
-        assert all(size >= 13 for size in sizes), f"{current}: {sizes}"
+        assert all(size >= 12 for size in sizes), f"{current}: {sizes}"
         violations = axe_violations(page)
         if violations:
             inaccessible[current] = violations
