@@ -39,6 +39,8 @@ KNOWN_GAPS = (
     "taggningen kommer från verktyget som skriver PDF:en.",
     "Diagrammens tabeller finns på webbsidorna; i PDF-filen har diagrammen bara "
     "alternativtext.",
+    "Breda tabeller (känslighetsanalysen, kundtabellerna) får inte plats i textspalten på en "
+    "datorskärm heller: de sista kolumnerna syns först när tabellen rullas i sidled.",
     "Några knappar i sidans ram (temaväljaren, helskärm, nedladdning) kommer från "
     "publiceringsverktyget och har delvis engelska verktygstips.",
 )
