@@ -152,3 +152,23 @@ def test_overview_and_text(mini_model):
     fig = figures.behaviour_figure(overview)
     assert isinstance(fig, Figure)
     assert [len(c) for c in fig.axes[0].containers] == [3, 3]
+
+
+def test_customer_savings_agree_with_the_full_reallocation(model_2023):
+    from prismodell.behaviour import behaviour_effects, customer_savings
+
+    model, result = model_2023
+    customer = result.price_list["customer_id"].iloc[0]
+    savings = customer_savings(model, result, customer)
+    assert list(savings["unit_price"]) == sorted(savings["unit_price"], reverse=True)
+    weights = model.keys.set_index("key_id")["weight"]
+    assert (savings["key_id"].map(weights) > 0).all()  # zero-weight keys are left out
+    assert len(savings) >= 3
+    for row in savings.itertuples(index=False):
+        for x in (0.1, 0.2):
+            effects = behaviour_effects(model, result, row.service_area, row.key_id, customer, x)
+            actor = effects[effects["actor"]].iloc[0]
+            pct = round(x * 100)
+            assert getattr(row, f"short_{pct}") == pytest.approx(-actor["short_change"])
+            assert getattr(row, f"long_{pct}") == pytest.approx(-actor["long_change"])
+            assert 0 <= getattr(row, f"short_{pct}") <= getattr(row, f"long_{pct}")

@@ -38,6 +38,7 @@ def test_every_chapter_page_exists(example_book):
         else:
             assert (html / f"{stem}.html").is_file()
     assert (html / "reproducerbarhet.html").is_file()
+    assert (html / "tillganglighet.html").is_file()  # the accessibility statement
     assert (html / "trender.html").is_file()  # data/2022 lies beside data/2023
     for name in ("tyngre_vikt_felaktiga_fakturor", "farsta_farre_krav"):
         assert (html / f"scenario_{name}.html").is_file()
@@ -116,3 +117,163 @@ def test_reorganised_2024_builds_with_a_three_year_trend(tmp_path):
     assert all(year in trend for year in ("2022", "2023", "2024"))
     record = page_text(out / "html" / "reproducerbarhet.html")
     assert "Järva" in record and "sdf_rinkeby_kista" in record  # the mapping applied is listed
+
+
+# --------------------------------------------------------------------------- the PDF as printed
+
+PRINT_CSS = MINI.parent.parent.parent / "book" / "print.css"
+MM = 72 / 25.4  # points per millimetre
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+                   r"(.*?)</word>")
+
+
+Word = tuple[float, float, float, float, str]  # xMin, yMin, xMax, yMax (points), text
+
+
+def pdf_pages(path: Path) -> list[tuple[float, float, list[Word]]]:
+    """Every page's width, height and word boxes (from the top left), from `pdftotext -bbox`."""
+    text = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout.replace("\n", " ")
+    pages = []
+    for width, height, body in re.findall(
+        r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', text
+    ):
+        words = [(float(a), float(b), float(c), float(d), unescape(w))
+                 for a, b, c, d, w in _WORD.findall(body)]
+        pages.append((float(width), float(height), words))
+    return pages
+
+
+def pdf_objects(path: Path) -> bytes:
+    """The PDF's objects as text, object streams unpacked (the catalog, with /Lang, is
+    compressed in one)."""
+    import zlib
+
+    raw = path.read_bytes()
+    parts = [raw]
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.DOTALL):
+        try:
+            parts.append(zlib.decompress(stream.group(1)))
+        except zlib.error:
+            continue  # images and fonts in other encodings
+    return b"\n".join(parts)
+
+
+def page_margins_mm() -> tuple[float, float, float, float]:
+    """top, right, bottom, left of the print stylesheet's @page rule."""
+    found = re.search(r"@page\s*{[^}]*?margin:\s*([\d.]+)mm\s+([\d.]+)mm\s+([\d.]+)mm\s+([\d.]+)mm",
+                      PRINT_CSS.read_text(encoding="utf-8"))
+    assert found, "print.css har ingen @page-marginal"
+    top, right, bottom, left = (float(v) for v in found.groups())
+    return top, right, bottom, left
+
+
+def test_pdf_nothing_runs_past_the_margins(example_book):
+    _, report, _, _ = example_book
+    top, right, bottom, left = page_margins_mm()
+    outside = []
+    pages = pdf_pages(report.pdf)
+    assert len(pages) > 50
+    for number, (width, height, words) in enumerate(pages, start=1):
+        for x0, y0, x1, y1, word in words:
+            # running header and page number sit in the margin boxes, inside the side margins
+            if x0 < left * MM - 1 or x1 > width - right * MM + 1 or y0 < 0 or y1 > height:
+                outside.append(f"s. {number}: {word!r} x {x0:.0f}–{x1:.0f} av {width:.0f}")
+    assert outside == []
+
+
+def test_pdf_is_tagged_described_and_has_bookmarks_per_chapter(example_book):
+    out, report, model, _ = example_book
+    info = subprocess.run(["pdfinfo", str(report.pdf)], capture_output=True, text=True,
+                          check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    assert fields["Tagged"] == "yes"
+    assert fields["Title"].startswith(f"Prismodell {model.price_list_year}")
+    assert fields["Author"] == "Serviceförvaltningen, verksamhetsområde Ekonomi"
+    assert "Volymperiod" in fields["Subject"]
+    meta = subprocess.run(["pdfinfo", "-meta", str(report.pdf)], capture_output=True,
+                          text=True, check=True).stdout
+    assert 'pdfuaid:part="1"' in meta or "<pdfuaid:part>1</pdfuaid:part>" in meta  # PDF/UA-1
+    assert re.search(rb"/Lang\s*\(sv-SE\)", pdf_objects(report.pdf))
+    outline = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", str(report.pdf)],
+                             capture_output=True, text=True, check=True).stdout
+    top = re.search(r"<outline>(.*?)</outline>", outline, re.DOTALL)
+    assert top, "PDF:en saknar bokmärken"
+    bookmarks = [unescape(t) for t in re.findall(r">([^<>]+)</item>", outline)]
+    chapters = re.findall(r'<li class="toctree-l1"><a class="reference internal" href="[^"]+">'
+                          r"([^<]+)</a>", (out / "html" / "om_rapporten.html").read_text())
+    for title in ["Om rapporten", *chapters[:5]]:
+        assert any(title.strip() in b for b in bookmarks), title
+
+
+def test_pdf_title_page_has_no_number_and_the_contents_list_om_rapporten(example_book):
+    _, report, _, _ = example_book
+    pages = pdf_pages(report.pdf)
+    first = " ".join(w for *_, w in pages[0][2])
+    assert "Sida" not in first
+    assert "Sida" in " ".join(w for *_, w in pages[2][2])
+    contents = " ".join(" ".join(w for *_, w in p[2]) for p in pages[1:4])
+    assert "Innehåll" in contents and "Om rapporten" in contents
+
+
+def test_no_heading_alone_at_the_bottom_of_a_pdf_page(example_book):
+    """The last line of text above the page number is never a heading: headings are set in a
+    larger type (print.css: 11 pt and up, word boxes from 12.8 pt) than body text (10 pt,
+    11.6 pt boxes), tables and captions (8 pt)."""
+    _, report, _, _ = example_book
+    top, _, bottom, _ = page_margins_mm()
+    alone = []
+    for number, (_, height, words) in enumerate(pdf_pages(report.pdf)[2:], start=3):
+        body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
+        if not body:
+            continue
+        last = max(w[3] for w in body)
+        line = [w for w in body if abs(w[3] - last) < 2]
+        if min(w[3] - w[1] for w in line) > 12.2:
+            alone.append(f"s. {number}: {' '.join(w[4] for w in line)}")
+    assert alone == []
+
+
+def test_no_table_caption_alone_at_the_bottom_of_a_pdf_page(example_book):
+    """A table's caption is never the last line of a page (its rows on the next)."""
+    out, report, _, _ = example_book
+    html = "".join(p.read_text(encoding="utf-8") for p in (out / "html").rglob("*.html"))
+    captions = {re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", c))).strip()
+                for c in re.findall(r"<caption>(.*?)</caption>", html, re.DOTALL)}
+    assert len(captions) > 20
+    top, _, bottom, _ = page_margins_mm()
+    alone = []
+    for number, (_, height, words) in enumerate(pdf_pages(report.pdf)[2:], start=3):
+        body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
+        if not body:
+            continue
+        last = max(w[3] for w in body)
+        line = " ".join(w[4] for w in sorted(body, key=lambda w: w[0]) if abs(w[3] - last) < 2)
+        if any(caption.endswith(line) for caption in captions if len(line) > 10):
+            alone.append(f"s. {number}: {line}")
+    assert alone == []
+
+
+TECHNICAL = re.compile(
+    r"\.(?:csv|yml|xlsx|ipynb)\b|\bprismodell (?:build|calculate|compare|new-year)\b"
+    r"|\b(?:True|False|None|nan|NaN)\b"
+)
+
+
+def test_reader_pages_carry_no_file_names_commands_ids_or_python_values(example_book):
+    out, _, model, _ = example_book
+    scenarios = (MINI.parent.parent.parent / "data" / "2023" / "scenarios").glob("*.yml")
+    ids = re.compile("|".join(re.escape(p.stem) for p in scenarios))
+    found = []
+    pages = [p for p in (out / "html").rglob("*.html")
+             if p.name not in {"search.html", "genindex.html", "reproducerbarhet.html"}]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        article = re.search(r"<article.*?</article>", text, re.DOTALL)
+        if not article:
+            continue
+        words = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", article.group(0))))
+        for match in [*TECHNICAL.finditer(words), *ids.finditer(words)]:
+            found.append(f"{page.name}: {words[max(0, match.start() - 30):match.end() + 30]}")
+    assert found == []

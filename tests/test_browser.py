@@ -1,6 +1,9 @@
-"""A real browser (Debian chromium driven by Playwright) reads the built HTML book: it walks
-the table of contents, checks that tables and figures render and that the console stays
-clean, and saves a screenshot of every chapter."""
+"""A real browser (Debian chromium driven by Playwright) uses the built HTML book as a reader
+does: from the landing page it reaches every page only by clicking links that are visible on
+screen (sidebar, "nästa", the customer index), at desktop and at phone width. On every page it
+checks that the navigation is on screen (bounding boxes, not only in the DOM), that the console
+stays clean and, with axe-core, that the page meets WCAG 2.1 A/AA. Screenshots of every page go
+to ``screenshots/`` in the build folder for a person to look at."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -17,14 +21,22 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+SPHINX_PAGES = {"search.html", "genindex.html", "index.html"}
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # the test reports what matters
+        pass
 
 
 @pytest.fixture(scope="module")
 def site(example_book):
     """The HTML book served on loopback, as a reader's browser would get it."""
     html = example_book[0] / "html"
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(html))
-    handler.log_message = lambda *args: None
+    handler = functools.partial(QuietHandler, directory=str(html))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -44,12 +56,12 @@ def browser():
         chromium.close()
 
 
-def test_walk_the_table_of_contents(site, browser):
-    base, (out, _, model, _) = site
-    shots = out / "screenshots"
-    shots.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def reader(browser, base: str, viewport: dict):
+    """A new tab at ``viewport`` size and the list its console errors, failed requests and
+    script errors are written to."""
+    page = browser.new_page(viewport=viewport)
     problems: list[str] = []
+
     def on_console(message) -> None:
         where = (message.location or {}).get("url", "")
         # The browser's own favicon request is not the book's (Sphinx has none to offer).
@@ -62,51 +74,202 @@ def test_walk_the_table_of_contents(site, browser):
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url}")
             if r.url.startswith(base) else None)
+    return page, problems
 
-    page.goto(f"{base}/index.html")  # redirects to the first chapter
+
+def book_pages(out: Path) -> set[str]:
+    """Every page a reader must be able to reach, as paths below the site root."""
+    html = out / "html"
+    pages = {p.relative_to(html).as_posix() for p in html.rglob("*.html")}
+    return {p for p in pages if p not in SPHINX_PAGES and not p.startswith(("_", "."))}
+
+
+def here(page, base: str) -> str:
+    return urlparse(page.url).path.removeprefix(urlparse(base).path).lstrip("/")
+
+
+def on_screen(locator) -> bool:
+    """Visible and at least partly inside the viewport's width, with a real size."""
+    if not locator.count() or not locator.first.is_visible():
+        return False
+    box = locator.first.bounding_box()
+    return bool(box and box["width"] > 10 and box["height"] > 5 and box["x"] < 1280)
+
+
+def axe_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    # no preload: axe would fetch the theme's stylesheets itself and resolve their @import
+    # against the page, asking for a /basic.css that does not exist (a console error)
+    options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"],
+               "preload": False}
+    results = Axe().run(page, options=options)
+    return [f"{v['id']} ({v['impact']}): {v['help']} – "
+            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                        for n in v["nodes"][:3])
+            for v in results.response["violations"]]
+
+
+def shot(page, folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / (name.replace("/", "_").removesuffix(".html") + ".png")),
+                    full_page=True)
+
+
+def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser):
+    base, (out, _, model, _) = site
+    page, problems = reader(browser, base, DESKTOP)
+    page.goto(f"{base}/index.html")  # the landing page forwards to the first chapter
     page.wait_for_url("**/om_rapporten.html")
-    assert "Prismodell 2023" in page.title()
-    links = page.eval_on_selector_all(
-        "nav.bd-docs-nav a.reference.internal", "els => els.map(e => e.getAttribute('href'))")
-    chapters = [link for link in dict.fromkeys(links) if "#" not in link]
-    customers = int(model.customers.shape[0])
-    assert len(chapters) >= 13 + 1  # chapters, customer index, reproducibility
-    visited = 0
-    for href in chapters:
-        page.goto(f"{base}/{href}")
-        visited += 1
-        assert page.locator("article h1").count() == 1, href
+    assert page.locator("html").get_attribute("lang") == "sv"
+    assert f"Prismodell {model.price_list_year}" in page.title()
+    expected = book_pages(out)
+    seen: list[str] = []
+    inaccessible: dict[str, list[str]] = {}
+    while True:
+        current = here(page, base)
+        assert current not in seen, f"nästa-länken går i cirkel vid {current}"
+        seen.append(current)
+        # the chrome a reader navigates by is on screen, not only in the DOM
+        assert on_screen(page.locator(".bd-header-announcement")), current
         assert "Exempeldata" in page.locator(".bd-header-announcement").inner_text()
+        assert on_screen(page.locator("nav.bd-docs-nav")), current
+        assert on_screen(page.locator(".bd-sidebar-primary .search-button-field")), current
+        assert page.locator("article h1").count() == 1, current
+        if page.locator(".bd-sidebar-secondary nav").count():
+            assert on_screen(page.locator(".bd-sidebar-secondary")), current
         broken = page.eval_on_selector_all(
             "article img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0))"
             ".map(i => i.src)")
-        assert broken == [], f"{href}: {broken}"
-        if not href.startswith("kunder/") or href == "kunder/index.html":
-            page.screenshot(path=str(shots / (href.replace("/", "_") + ".png")), full_page=True)
-    assert visited == len(chapters)
+        assert broken == [], f"{current}: {broken}"
+        # tables are set at a readable size (the print sheet once shrank them to 11.7 px)
+        sizes = page.eval_on_selector_all(
+            "article table", "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize))")
+        assert all(size >= 12 for size in sizes), f"{current}: {sizes}"
+        violations = axe_violations(page)
+        if violations:
+            inaccessible[current] = violations
+        shot(page, out / "screenshots" / "desktop", current)
+        following = page.locator(".prev-next-area a.right-next")
+        if not following.count():
+            break
+        assert on_screen(following), current
+        following.click()
+        page.wait_for_load_state()
+    assert inaccessible == {}
+    assert set(seen) == expected, sorted(expected - set(seen))
     assert problems == []
-    assert customers > 0
 
 
-def test_tables_and_figures_render(site, browser):
+def test_every_chapter_is_one_click_away_in_the_sidebar(site, browser):
+    base, (out, _, _, _) = site
+    page, problems = reader(browser, base, DESKTOP)
+    page.goto(f"{base}/om_rapporten.html")
+    links = page.locator("nav.bd-docs-nav li.toctree-l1 > a.reference.internal")
+    titles = [t.strip() for t in links.all_inner_texts()]
+    assert len(titles) >= 13 + 2  # chapters, service areas, customer index, reproducibility
+    for title in titles:
+        link = page.locator("nav.bd-docs-nav li.toctree-l1 > a.reference.internal",
+                            has_text=title).first
+        link.scroll_into_view_if_needed()
+        assert on_screen(link), title
+        link.click()
+        page.wait_for_load_state()
+        assert title.split(". ", 1)[-1] in page.locator("article h1").inner_text(), title
+    assert problems == []
+
+
+def test_the_customer_index_links_every_customer(site, browser):
+    base, (_, _, model, result) = site
+    page, problems = reader(browser, base, DESKTOP)
+    page.goto(f"{base}/om_rapporten.html")
+    page.locator("nav.bd-docs-nav a", has_text="Prisblad per kund").click()
+    page.wait_for_url("**/kunder/index.html")
+    charged = result.price_list.groupby("customer_id")["amount"].sum()
+    names = model.customers.set_index("customer_id").loc[charged.index, "name"]
+    links = page.locator("article table a")
+    assert sorted(links.all_inner_texts()) == sorted(names)
+    first = links.first
+    name = first.inner_text()
+    first.click()
+    page.wait_for_load_state()
+    assert page.locator("article h1").inner_text().strip() == name
+    # the customer's own page is highlighted in the sidebar's customer index
+    assert on_screen(page.locator("nav.bd-docs-nav li.toctree-l2.current > a", has_text=name))
+    assert problems == []
+
+
+def test_a_phone_reader_opens_the_menu_and_walks_the_book(site, browser):
+    base, (out, _, _, _) = site
+    page, problems = reader(browser, base, PHONE)
+    page.goto(f"{base}/index.html")
+    page.wait_for_url("**/om_rapporten.html")
+    assert on_screen(page.locator(".bd-header-announcement"))
+    toggle = page.locator("button.primary-toggle").locator("visible=true").first
+    assert on_screen(toggle)
+    toggle.click()
+    # the theme moves the sidebar into a dialog on small screens
+    menu = page.locator("nav.bd-docs-nav").locator("visible=true").first
+    menu.wait_for(state="visible")
+    chapter = menu.locator("a.reference.internal", has_text="Fördelningsnycklar").first
+    assert on_screen(chapter)
+    chapter.click()
+    page.wait_for_url("**/fordelningsnycklar.html")
+    seen = 0
+    page.goto(f"{base}/om_rapporten.html")
+    while True:
+        current = here(page, base)
+        seen += 1
+        # nothing wider than the phone: no sideways scrolling of the page itself
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"{current}: {width}px"
+        shot(page, out / "screenshots" / "phone", current)
+        following = page.locator(".prev-next-area a.right-next")
+        if not following.count():
+            break
+        following.scroll_into_view_if_needed()
+        assert on_screen(following), current
+        following.click()
+        page.wait_for_load_state()
+    assert seen == len(book_pages(out))
+    assert problems == []
+
+
+def test_search_finds_a_customer_by_name(site, browser):
+    base, (_, _, model, result) = site
+    page, problems = reader(browser, base, DESKTOP)
+    page.goto(f"{base}/om_rapporten.html")
+    charged = result.price_list["customer_id"].iloc[0]
+    name = model.customers.set_index("customer_id").at[charged, "name"]
+    button = page.locator(".bd-sidebar-primary .search-button-field").first
+    assert on_screen(button)
+    button.click()
+    field = page.locator("#pst-search-dialog input[name='q']")
+    field.wait_for(state="visible")
+    field.fill(name.split()[0])
+    field.press("Enter")
+    page.wait_for_url("**/search.html?q=*")
+    hit = page.locator("#search-results li a", has_text=name).first
+    hit.wait_for(state="visible", timeout=15_000)
+    hit.click()
+    page.wait_for_load_state()
+    assert page.locator("article h1").inner_text().strip() == name
+    assert axe_violations(page) == []
+    assert problems == []
+
+
+def test_keyboard_only_reader_skips_to_the_text_and_moves_on(site, browser):
     base, _ = site
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{base}/sjalvkostnad.html")
-    tables = page.locator("article table.pm-table")
-    assert tables.count() >= 2
-    box = tables.first.bounding_box()
-    assert box and box["width"] > 300 and box["height"] > 50
-    figures = page.locator("article img")
-    assert figures.count() >= 2
-    assert figures.first.evaluate("i => i.naturalWidth") > 400
-    text = tables.first.inner_text()
-    assert " kr" in text.replace("\u00a0", " ")
-
-
-def test_search_finds_a_customer(site, browser):
-    base, (_, _, model, _) = site
-    name = model.customers["name"].iloc[0]
-    page = browser.new_page()
-    page.goto(f"{base}/search.html?q={name.split()[0]}")
-    page.wait_for_selector("#search-results li", timeout=15_000)
-    assert page.locator("#search-results li").count() >= 1
+    page, problems = reader(browser, base, DESKTOP)
+    page.goto(f"{base}/om_rapporten.html")
+    page.keyboard.press("Tab")
+    skip = page.evaluate("document.activeElement.getAttribute('href')")
+    assert skip == "#main-content"
+    assert on_screen(page.locator(":focus"))  # the skip link shows when it has focus
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main-content")
+    following = page.locator(".prev-next-area a.right-next")
+    following.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/uppdrag.html")
+    assert problems == []

@@ -130,3 +130,110 @@ def test_2023_pages_are_complete_and_fast(tmp_path: Path):
     page = (tmp_path / "kunder" / "sdf_bromma.md").read_text(encoding="utf-8")
     assert page.startswith("# Bromma stadsdelsförvaltning\n")
     assert "Volymperiod juli 2021 – juni 2022" in page
+
+
+def test_the_index_links_every_customer_to_its_page(mini: Path, tmp_path: Path):
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path)
+    index = (tmp_path / f"{INDEX}.md").read_text(encoding="utf-8")
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', index)
+    pages = {f"{doc.split('/')[-1]}.html" for doc in docs[1:]}
+    assert {href for href, _ in links} == pages
+    names = model.customers.set_index("customer_id")["name"]
+    assert sorted(n for _, n in links) == sorted(names[result.price_list["customer_id"].unique()])
+    assert '<a href="None">' not in index  # the total row has no page
+
+
+def test_a_link_in_a_table_is_escaped_like_its_text():
+    frame = pd.DataFrame({"name": [EVIL, "B"], "total": [1.0, 2.0]})
+    html = style.table_html(frame, {"total": "kr"}, links={"name": ['x".html', None]})
+    assert '<a href="x&quot;.html">&lt;script&gt;' in html
+    assert "<td>B</td>" in html and EVIL not in html
+
+
+def test_tables_scroll_in_a_named_focusable_box_and_headers_have_scope():
+    html = style.table_html(pd.DataFrame({"a": [1]}), caption="Pris <per> kund")
+    assert html.startswith('<div class="pm-scroll" role="region" tabindex="0" '
+                           'aria-label="Pris &lt;per&gt; kund"><table')
+    assert html.endswith("</table></div>")
+    assert '<th scope="col">a</th>' in html
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(12345, "+12 345 kr"), (-12345, "−12 345 kr"), (0, "0 kr"), (0.4, "0 kr"), (1, "+1 kr")],
+)
+def test_signed_kronor_carry_plus_on_increases(value, text):
+    assert style.format_signed_kr(value).replace(style.NBSP, " ") == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(True, "ja"), (False, "nej"), (118000, "118 000"), (0.25, "0,25"), (1600.0, "1 600"),
+     ("2021-07", "2021-07")],
+)
+def test_settings_read_as_swedish_text_not_python_values(value, text):
+    assert style.format_value(value).replace(style.NBSP, " ") == text
+
+
+def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(tmp_path: Path):
+    from prismodell.behaviour import customer_savings
+
+    model = load_input(DATA_2023)
+    result = calculate(model)
+    customer = "aldreforvaltningen"
+    write_customer_pages(model, result, tmp_path)
+    text = (tmp_path / "kunder" / f"{page_name(customer)}.md").read_text(encoding="utf-8")
+    html = render_html(text)
+    tables = pd.read_html(__import__("io").StringIO(html), thousands="\u00a0", decimal=",")
+    volumes = next(t for t in tables if "Total volym" in t.columns)
+    zero = model.keys.loc[model.keys["weight"] == 0, "name"]
+    assert not set(zero) & set(volumes["Fördelningsnyckel"])
+    assert "Nycklar med vikten 0" in text
+    savings = next(t for t in tables if "10 % färre, kort sikt" in t.columns)
+    expected = customer_savings(model, result, customer)
+    assert list(savings["Fördelningsnyckel"]) == list(expected["name"])
+    first = style.format_kr(expected["long_20"].iloc[0]).replace("\u00a0", " ")
+    assert first in html.replace("\u00a0", " ")
+    assert "## Timpriser" in text and "Timpris" in html
+    why = next(t for t in tables if "Egen volym" in t.columns)
+    total = why.iloc[-1]
+    assert total["Tjänsteområde"] == "Totalt"
+    change = result.comparison.by_customer.set_index("customer_id").at[customer, "difference"]
+    assert style.format_signed_kr(change).replace("\u00a0", " ") in html.replace("\u00a0", " ")
+    assert "Delarna summerar exakt" in text
+    assert "{doc}`/beteende`" in text and "antagande" in text
+
+
+def test_without_last_years_folder_the_sheet_says_so(mini: Path, tmp_path: Path):
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path)
+    text = (tmp_path / f"{docs[1]}.md").read_text(encoding="utf-8")
+    assert "### Varför har priset ändrats?" in text
+    assert f"Datamappen för {model.price_list_year - 1} finns inte" in text
+
+
+def test_each_customer_can_download_its_own_price_sheet(mini: Path, tmp_path: Path):
+    from openpyxl import load_workbook
+
+    customers = pd.read_csv(mini / "customers.csv", dtype=str)
+    customers.loc[customers["customer_id"] == "SDF01", "name"] = "=HYPERLINK(1)"
+    customers.to_csv(mini / "customers.csv", index=False)
+    model = load_input(mini)
+    result = calculate(model)
+    docs = write_customer_pages(model, result, tmp_path)
+    totals = result.price_list.groupby("customer_id")["amount"].sum()
+    for doc in docs[1:]:
+        name = doc.split("/")[-1]
+        text = (tmp_path / f"{doc}.md").read_text(encoding="utf-8")
+        assert f"{{download}}`Ladda ner prisbladet som Excelfil <bilder/{name}.xlsx>`" in text
+        book = load_workbook(tmp_path / "kunder" / "bilder" / f"{name}.xlsx")
+        assert book.sheetnames == ["Pris", "Volymer"]
+        rows = list(book["Pris"].iter_rows(values_only=True))
+        assert rows[-1][0] == "Totalt"
+        customer = next(c for c in totals.index if page_name(c) == name)
+        assert rows[-1][1] == totals[customer]
+    sheet = load_workbook(tmp_path / "kunder" / "bilder" / f"{page_name('SDF01')}.xlsx")["Pris"]
+    assert sheet["A1"].value.startswith("'=HYPERLINK(1)")  # text, never a formula

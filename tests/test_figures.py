@@ -164,3 +164,70 @@ def test_amount_axis_uses_swedish_formats():
     formatter, label = figures.amount_formatter(500_000)
     assert label == "kronor"
     assert formatter(250_000, 0) == "250\u00a0000"
+
+
+def assert_described(fig: Figure) -> None:
+    """A figure carries a Swedish alt text and its data; as_image shows both."""
+    import re
+
+    alt = fig.pm_alt
+    data = fig.pm_data[0]
+    assert len(alt) > 40 and alt.endswith(".") and "nan" not in alt, alt
+    assert "_images" not in alt and not alt.startswith(("Figure", "<"))
+    assert len(data) > 0
+    html = as_image_html(fig)
+    assert f'alt="{alt}"' in html.replace("&quot;", '"') or "&" in alt
+    assert html.count("<tr") == len(data) + 1  # header row and one per data row
+    assert '<th scope="col">' in html and "<caption>" in html and "<summary>" in html
+    assert re.search(r'src="data:image/png;base64,[A-Za-z0-9+/=]{100,}"', html)
+
+
+def as_image_html(fig: Figure) -> str:
+    bundle = figures.as_image(fig, dpi=30)._repr_mimebundle_()
+    return bundle["text/html"]
+
+
+def test_every_figure_has_a_text_alternative(model_2023):
+    import pandas as pd
+
+    model, result = model_2023
+    made = [
+        figures.full_cost_figure(result.full_cost, tables.area_names(model)),
+        figures.kronor_flow_figure(
+            result.full_cost, result.unit_prices, result.allocation, tables.area_names(model),
+            tables.key_names(model), tables.customer_names(model),
+        ),
+        figures.change_figure(tables.customer_comparison(model, result)),
+        figures.allocation_figure(tables.area_allocation_by_key(
+            model, result, model.service_areas["service_area"].iloc[0])),
+        figures.customer_figure(tables.customer_charges(
+            model, result, result.price_list["customer_id"].iloc[0])),
+    ]
+    paired = pd.DataFrame({"label": ["A", "B"], "change_down": [-5.0, 2.0],
+                           "change_up": [5.0, -2.0], "short_change": [1.0, -1.0],
+                           "long_change": [3.0, 0.0]})
+    made.append(figures.tornado_figure(paired, "Vikten −10 %", "Vikten +10 %"))
+    made.append(figures.behaviour_figure(paired))
+    made.append(figures.scenario_change_figure(
+        pd.DataFrame({"Område 1": [100.0, -50.0], "Område 2": [20.0, 0.0]}, index=["K1", "K2"])))
+    years = ["2022", "2023"]
+    trend = pd.DataFrame({"name": ["A", "B"], "group": ["g", "h"], "2022": [1.0, 2.0],
+                          "2023": [1.5, None]})
+    made.append(figures.trend_lines_figure(trend, years))
+    made.append(figures.trend_panels_figure(trend, years, {"g": "Grupp G", "h": "Grupp H"},
+                                            panel="group"))
+    made.append(figures.customer_trend_figure(trend, years))
+    meetings = pd.DataFrame({"row": ["Råd"], "group": ["Möte"], "month": [3],
+                             "illustrative": [True]})
+    events = pd.DataFrame({"row": ["Faktura"], "month": [1], "illustrative": [False]})
+    made.append(figures.annual_cycle_figure(meetings, events))
+    for fig in made:
+        assert_described(fig)
+    assert "störst ökning" in made[2].pm_alt
+    assert "antagande" in as_image_html(made[-1])  # an assumed month is said to be one
+
+
+def test_a_figure_without_text_alternative_is_refused():
+    fig = figures.new_figure(5)
+    with pytest.raises(ValueError, match="alternativtext"):
+        figures.as_image(fig)

@@ -4,6 +4,7 @@ or field), and the escaping and shape of what the chapters show."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
@@ -26,7 +27,7 @@ from prismodell.narrative import (
     Bullet,
     load_narrative,
 )
-from prismodell.style import md_escape
+from prismodell.style import format_kr, format_number, format_signed_kr, md_escape
 
 from .conftest import DATA_2023, MINI, REPO
 
@@ -447,3 +448,68 @@ def test_annual_cycle_includes_the_model_calendar(example):
     assert views.escalation_chains(narrative) == [
         "Beredningsgrupp → Verksamhetsråd Ekonomi → Strategiska rådet"
     ]
+
+
+# --------------------------------------------------------------------------- the first page
+
+
+def test_key_message_is_two_sentences_from_the_engine(example):
+    model, result, _ = example
+    message = views.key_message(model, result)
+    comparison = result.comparison
+    difference = comparison.new_total - comparison.previous_total
+    assert message.count(". ") == 1 and message.endswith(".")
+    assert format_kr(result.total_full_cost) in message
+    assert format_kr(abs(difference)) in message
+    assert ("en minskning" if difference < 0 else "en ökning") in message
+    areas = comparison.by_area
+    by_area = areas.assign(d=areas["new"] - areas["previous"])
+    largest = by_area.loc[by_area["d"].abs().idxmax()]
+    name = model.service_areas.set_index("service_area").at[largest["service_area"], "name"]
+    assert f"{name.lower()} ({format_signed_kr(largest['d'])})" in message
+    raised = int((comparison.by_customer["new"] > comparison.by_customer["previous"]).sum())
+    assert f"{raised} av {len(comparison.by_customer)} kunder" in message
+    alone = views.key_message(model, dataclasses.replace(result, comparison=None))
+    assert "ingen jämförelse" in alone and alone.count(". ") == 1
+
+
+def test_decisions_name_the_price_list_the_keys_and_the_open_questions(example):
+    model, result, narrative = example
+    text = views.decisions_markdown(narrative, model, result)
+    assert f"Prislistan {model.price_list_year}" in text
+    assert md_escape(format_kr(result.total_full_cost)) in text or format_kr(
+        result.total_full_cost) in text
+    questions = views.open_questions(narrative, model)
+    assert len(questions) == 2  # the two key names the source spells two ways
+    assert questions[0].startswith("Ekonomiservice – Antal oidentifierade poster")
+    assert "insättningar" in questions[0] and "maxtaxa" in questions[1]
+    for question in questions:
+        assert md_escape(question) in text
+    quiet = dataclasses.replace(
+        narrative,
+        keys=dataclasses.replace(
+            narrative.keys, remarks=narrative.keys.remarks.assign(open_question=False)
+        ),
+    )
+    assert "Öppna frågor" not in views.decisions_markdown(quiet, model, result)
+
+
+def test_open_question_must_be_true_or_false(mini: Path):
+    keys = rapport(mini, "keys.yml")
+    edit(keys, "remarks:\n  - service_area: ",
+         "remarks:\n  - open_question: kanske\n    service_area: ")
+    problems = problems_of(mini)
+    assert any("'kanske' ska vara true eller false" in p.message for p in problems)
+
+
+def test_customer_meetings_count_once_per_administration(example):
+    model, _, narrative = example
+    forums = narrative.governance.forums
+    per_administration = [f for f in forums if f.per_administration]
+    assert [f.id for f in per_administration] == ["kundmote"]
+    administrations = int(model.customers["type"].str.endswith("förvaltning").sum())
+    assert administrations == 27  # 14 fackförvaltningar and 13 stadsdelsförvaltningar
+    others = sum(f.meetings_per_year for f in forums if not f.per_administration)
+    assert views.meetings_per_year(narrative, model) == others + 2 * administrations
+    facts = views.governance_facts(narrative, model)
+    assert facts["meetings"] == format_number(others + 2 * administrations)

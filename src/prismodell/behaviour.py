@@ -269,3 +269,41 @@ def example_markdown(
     ]
     heading = f"## {md_escape(area_names(model)[area])}"
     return heading + "\n\n" + "\n\n".join(md_escape(t) for t in text) + "\n"
+
+
+SAVING_STEPS = (0.1, 0.2)
+
+
+def customer_savings(
+    model: PriceModelInput,
+    result: PriceModelResult,
+    customer: str,
+    reductions: tuple[float, ...] = SAVING_STEPS,
+) -> pd.DataFrame:
+    """What one customer saves by using fewer units of each of its own keys, the key with the
+    highest unit price first: for every share x in ``reductions`` the short-run and long-run
+    saving in exact kronor (positive = pays less), as :func:`behaviour_effects` would give for
+    that key alone, in closed form (only that key's pool moves, so no reallocation is needed).
+
+    Short run: the pool P of the key is fixed and spread over fewer units, the customer pays
+    P·(1−x)v/(V−xv) instead of P·v/V. Long run: the pool shrinks by the saved units times the
+    unit price, the customer saves x·v·P/V.
+
+    Columns: service_area, key_id, name, volume, unit_price, then short_<pct> and long_<pct>
+    per reduction (e.g. short_10, long_10). Keys without weight or volume are left out.
+    """
+    prices = unit_savings(model, result)
+    prices = prices[prices["weight"] > 0]
+    own = model.volumes[model.volumes["customer_id"] == customer].groupby("key_id")["volume"].sum()
+    table = prices.assign(volume=prices["key_id"].map(own).fillna(0.0))
+    table = table[table["volume"] > 0]
+    pool, total, volume = table["pool"], table["total_volume"], table["volume"]
+    for x in reductions:
+        pct = round(x * 100)
+        remaining = (total - x * volume).where(total - x * volume > 0)
+        table[f"short_{pct}"] = pool * volume / total - pool * (1 - x) * volume / remaining
+        table[f"long_{pct}"] = x * volume * pool / total
+    table = table.sort_values("unit_price", ascending=False, kind="stable")
+    columns = ["service_area", "key_id", "name", "volume", "unit_price"]
+    columns += [f"{h}_{round(x * 100)}" for x in reductions for h in ("short", "long")]
+    return table[columns].reset_index(drop=True)

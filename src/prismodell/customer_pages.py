@@ -16,11 +16,15 @@ import pandas as pd
 
 from . import dedicated, style
 from . import report_tables as tables
+from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
+from .decomposition import PARTS, change_parts, previous_year
 from .figures import customer_figure
 from .inputs import PriceModelInput
 from .narrative_views import format_period
+from .style import md_escape
+from .workbook import write_customer_workbook
 
 FOLDER = "kunder"
 IMAGE_FOLDER = "bilder"
@@ -43,10 +47,6 @@ def _raw_html(html: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", html)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{{raw}} html\n{html}\n{fence}\n"
-
-
-def _signed_kr(value: float) -> str:
-    return ("+" if value > 0 else "") + style.format_kr(value)
 
 
 def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.DataFrame) -> str:
@@ -74,7 +74,7 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         headers.update(
             {"previous": "Föregående år", "difference": "Förändring", "change": "Procent"}
         )
-        formats.update({"previous": "kr", "difference": "kr", "change": "change"})
+        formats.update({"previous": "kr", "difference": "signed_kr", "change": "change"})
         sums += ["previous", "difference"]
     rows = overview[columns]
     if has_previous and result.comparison.left:  # leavers keep the previous total whole
@@ -85,7 +85,12 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         previous = table.at[last, "previous"]
         table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
     caption = tables.caption(model, f"Pris per kund, prislista {year}")
-    lines.append(_raw_html(style.table_html(table, formats, headers, caption, total_row=True)))
+    # each name links to the customer's price sheet (the total row has none)
+    pages = [f"{page_name(c)}.html" for c in overview["customer_id"]] + [None]
+    html_table = style.table_html(
+        table, formats, headers, caption, total_row=True, links={"name": pages}
+    )
+    lines.append(_raw_html(html_table))
     return "\n".join(lines)
 
 
@@ -94,8 +99,10 @@ def customer_page(
     result: PriceModelResult,
     customer: pd.Series,
     image: str,
+    last_year: tuple[PriceModelInput, PriceModelResult] | None = None,
 ) -> str:
-    """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path."""
+    """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path,
+    ``last_year`` last year's model and result (:func:`decomposition.previous_year`)."""
     year = model.price_list_year
     customer_id = customer["customer_id"]
     name = str(customer["name"])
@@ -114,7 +121,9 @@ def customer_page(
     lines += [" · ".join(facts), ""]
     lines += [
         f"Priset för bastjänsterna {year} är **{style.format_kr(total)}**. Det faktureras i "
-        f"förskott för hela året med fakturadatum {format_date_sv(base_invoice_date(model))}.",
+        f"förskott för hela året med fakturadatum {format_date_sv(base_invoice_date(model))} "
+        "(datumet är ett antagande; underlaget säger bara att bastjänsterna faktureras årsvis "
+        "i förskott).",
         "",
         "## Pris per tjänsteområde",
         "",
@@ -127,7 +136,7 @@ def customer_page(
         headers.update(
             {"previous": "Föregående år", "difference": "Förändring", "change": "Procent"}
         )
-        formats.update({"previous": "kr", "difference": "kr", "change": "change"})
+        formats.update({"previous": "kr", "difference": "signed_kr", "change": "change"})
     table = tables.with_total(
         charges[columns], "label", [c for c in ("new", "previous", "difference") if c in columns]
     )
@@ -153,8 +162,17 @@ def customer_page(
         "av självkostnaden, före avrundningen till hela kronor i prislistan.",
         "",
     ]
-    volume_table = volumes[
-        ["area", "key", "volume", "total_volume", "share", "unit_price", "amount"]
+    weights = model.keys.set_index("key_id")["weight"]
+    weighted = volumes["key_id"].map(weights) > 0
+    if not weighted.all():  # a key with weight 0 carries no cost: it only confuses the sheet
+        lines += [
+            "Nycklar med vikten 0 ("
+            + ", ".join(md_escape(k) for k in volumes.loc[~weighted, "key"])
+            + ") bär ingen kostnad och visas inte.",
+            "",
+        ]
+    volume_table = volumes.loc[
+        weighted, ["area", "key", "volume", "total_volume", "share", "unit_price", "amount"]
     ]
     lines.append(
         _raw_html(
@@ -201,9 +219,121 @@ def customer_page(
                 f"priset med {style.format_kr(abs(difference))} "
                 f"({style.format_percent(difference / previous_total, signed=True)})."
             )
-    alt = style.md_escape(f"Pris per tjänsteområde för {name}")
+    alt = style.md_escape(
+        f"Stapeldiagram: pris per tjänsteområde för {name}"
+        + (" i år och föregående år; siffrorna står i tabellen Pris per tjänsteområde."
+           if has_previous else "; siffrorna står i tabellen Pris per tjänsteområde.")
+    )
     lines += ["", f"![{alt}]({image})", ""]
+    if has_previous:
+        lines += why_section(model, result, last_year, customer_id, name)
+    lines += savings_section(model, result, customer_id, name)
+    lines += hourly_section(model, result)
+    download = f"{IMAGE_FOLDER}/{page_name(customer_id)}.xlsx"
+    lines += [
+        "## Prisbladet som Excelfil",
+        "",
+        # the name stays out of the role: its text is taken literally, escapes and all
+        f"{{download}}`Ladda ner prisbladet som Excelfil <{download}>`",
+        "",
+        "## Läs mer",
+        "",
+        "Hur självkostnaden räknas fram står i kapitlet {doc}`/sjalvkostnad`, hur den fördelas "
+        "i {doc}`/fordelningsnycklar` och vad som händer med priset när volymerna ändras i "
+        "{doc}`/beteende`.",
+        "",
+    ]
     return "\n".join(lines)
+
+
+def why_section(
+    model: PriceModelInput,
+    result: PriceModelResult,
+    previous: tuple[PriceModelInput, PriceModelResult] | None,
+    customer_id: str,
+    name: str,
+) -> list[str]:
+    """'Varför har priset ändrats?': the change per service area split into the customer's
+    own volume, the unit price, new or removed keys and rounding (decomposition module); a
+    plain sentence when last year's data folder is missing."""
+    lines = ["### Varför har priset ändrats?", ""]
+    if previous is None:
+        return lines + [
+            f"Datamappen för {model.price_list_year - 1} finns inte bredvid årets, så "
+            "förändringen kan inte delas upp på kundens egen volym och priset per enhet.",
+            "",
+        ]
+    parts = change_parts(model, result, previous, customer_id)
+    parts["area"] = parts["service_area"].map(tables.area_names(model))
+    columns = ["area", "difference", *PARTS]
+    table = tables.with_total(parts[columns], "area", columns[1:])
+    headers = {"area": "Tjänsteområde", "difference": "Förändring", **PARTS}
+    lines += [
+        "Förändringen per tjänsteområde delad i kundens egen volymförändring (till förra årets "
+        "pris per enhet), ändrat pris per enhet (tjänsteområdets kostnad, nyckelns vikt och "
+        "övriga kunders volymer), nycklar som är nya eller borttagna i år och avrundningen till "
+        "hela kronor. Delarna summerar exakt till förändringen.",
+        "",
+        _raw_html(style.table_html(
+            table, dict.fromkeys(columns[1:], "signed_kr"), headers,
+            tables.caption(model, f"Varför priset ändrats för {name}"), total_row=True,
+        )),
+    ]
+    return lines
+
+
+def savings_section(
+    model: PriceModelInput, result: PriceModelResult, customer_id: str, name: str
+) -> list[str]:
+    """'Vad kan kunden påverka?': the customer's own keys, the dearest unit first, with what
+    10 % and 20 % fewer units save in the short and the long run (behaviour module)."""
+    savings = customer_savings(model, result, customer_id)
+    if savings.empty:
+        return []
+    savings = savings.assign(area=savings["service_area"].map(tables.area_names(model)))
+    steps = [round(x * 100) for x in SAVING_STEPS]
+    headers = {"area": "Tjänsteområde", "name": "Fördelningsnyckel",
+               "unit_price": "Pris per enhet"}
+    for pct in steps:
+        headers[f"short_{pct}"] = f"{pct} % färre, kort sikt"
+        headers[f"long_{pct}"] = f"{pct} % färre, lång sikt"
+    formats = {"unit_price": "unit_price"} | {
+        f"{h}_{pct}": "kr" for pct in steps for h in ("short", "long")
+    }
+    top = savings.iloc[0]
+    return [
+        "## Vad kan kunden påverka?",
+        "",
+        "Priset följer kundens volymer. Tabellen visar kundens egna nycklar, den med högst pris "
+        "per enhet först, och vad kunden sparar med färre enheter. På kort sikt är "
+        "tjänsteområdets kostnad densamma och fördelas på färre enheter, så besparingen blir "
+        "något mindre och andra kunder betalar lite mer; på lång sikt följer kostnaden arbetet. "
+        f"Dyrast per enhet är {md_escape(top['name'].lower())} "
+        f"({md_escape(style.format_kr(top['unit_price'], 2))}).",
+        "",
+        _raw_html(style.table_html(
+            savings[list(headers)], formats, headers,
+            tables.caption(model, f"Besparing med färre enheter för {name}"),
+        )),
+    ]
+
+
+def hourly_section(model: PriceModelInput, result: PriceModelResult) -> list[str]:
+    """The hourly rates of services charged per hour (a few base services within
+    ekonomiservice and the additional services), invoiced monthly in arrears."""
+    table = tables.hourly_rates_table(model, result)[["label", "hourly_rate"]]
+    return [
+        "## Timpriser",
+        "",
+        "Ett fåtal bastjänster inom ekonomiservice och tilläggstjänsterna debiteras per timme "
+        "och faktureras månadsvis i efterskott. Timpriset beror på vem som utför arbetet.",
+        "",
+        _raw_html(style.table_html(
+            table, {"hourly_rate": "kr"},
+            {"label": "Personalkategori", "hourly_rate": "Timpris"},
+            tables.caption(model, f"Timpriser {model.price_list_year}"),
+        )),
+    ]
 
 
 def write_customer_pages(
@@ -217,6 +347,7 @@ def write_customer_pages(
     images = folder / IMAGE_FOLDER
     images.mkdir(parents=True, exist_ok=True)
     overview = tables.customer_overview(model, result)
+    last_year = previous_year(model) if result.comparison is not None else None
     (folder / "index.md").write_text(index_page(model, result, overview), encoding="utf-8")
     docs = [INDEX]
     figure = None
@@ -226,7 +357,16 @@ def write_customer_pages(
         figure = customer_figure(charges, fig=figure)
         # constrained layout already fits the margins; no "tight" bbox (a second draw)
         figure.savefig(images / f"{name}.png", dpi=IMAGE_DPI, bbox_inches=None, facecolor="white")
-        text = customer_page(model, result, customer, f"{IMAGE_FOLDER}/{name}.png")
+        write_customer_workbook(
+            model,
+            charges,
+            tables.customer_volumes(model, result, customer["customer_id"]),
+            str(customer["name"]),
+            images / f"{name}.xlsx",
+        )
+        text = customer_page(
+            model, result, customer, f"{IMAGE_FOLDER}/{name}.png", last_year
+        )
         (folder / f"{name}.md").write_text(text, encoding="utf-8")
         docs.append(f"{FOLDER}/{name}")
     if figure is not None:

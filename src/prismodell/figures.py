@@ -71,14 +71,74 @@ def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
     return buffer.getvalue()
 
 
-def as_image(fig: Figure, dpi: int = 150):
-    """The figure as an ``IPython.display.Image``: what a notebook shows or glues.
+# --------------------------------------------------------------------------- text alternatives
 
-    A bare OO ``Figure`` has no notebook display of its own, so notebooks show this instead.
-    """
-    from IPython.display import Image
+DATA_SUMMARY = "Visa figurens data som tabell"
 
-    return Image(data=png_bytes(fig, dpi), format="png")
+
+def describe(
+    fig: Figure,
+    alt: str,
+    data: pd.DataFrame,
+    formats: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Figure:
+    """Give a figure its text alternative (WCAG 1.1.1): ``alt``, a Swedish sentence on what it
+    shows and its main finding, and ``data``, the numbers it draws as a table (``formats`` and
+    ``headers`` as in :func:`prismodell.style.table_html`). Every figure function here calls
+    it; :func:`as_image` puts both on the page."""
+    fig.pm_alt = alt
+    fig.pm_data = (data, dict(formats or {}), dict(headers or {}))
+    return fig
+
+
+def figure_html(png: bytes, alt: str, table: str) -> str:
+    """The figure as HTML: the image with its alt text, and its data in a collapsible below
+    (closed on screen, so the figure comes first; one click or Enter opens it)."""
+    import base64
+    from html import escape
+
+    source = base64.b64encode(png).decode("ascii")
+    return (
+        f'<div class="pm-figure"><img class="pm-figure-image" alt="{escape(alt)}" '
+        f'src="data:image/png;base64,{source}">'
+        f'<details class="pm-figure-data"><summary>{DATA_SUMMARY}</summary>{table}</details></div>'
+    )
+
+
+class AccessibleFigure:
+    """What a notebook shows or glues for a figure: HTML with the image, its alt text and its
+    data table (myst-nb prefers text/html over image/png)."""
+
+    def __init__(self, png: bytes, alt: str, table: str) -> None:
+        self.png, self.alt, self.table = png, alt, table
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        return {"text/html": figure_html(self.png, self.alt, self.table), "text/plain": self.alt}
+
+
+def as_image(fig: Figure, dpi: int = 150) -> AccessibleFigure:
+    """The figure as a notebook display: the PNG with the alt text and data table that the
+    figure function gave it (:func:`describe`; a figure without them is a defect)."""
+    if not getattr(fig, "pm_alt", None):
+        raise ValueError("figuren saknar alternativtext: anropa figures.describe")
+    data, formats, headers = fig.pm_data
+    table = style.table_html(data, formats, headers, caption=f"Data i figuren: {fig.pm_alt}")
+    return AccessibleFigure(png_bytes(fig, dpi), fig.pm_alt, table)
+
+
+def _extremes(frame: pd.DataFrame, label: str, value: str, fmt=None) -> str:
+    """'störst är A (1 kr), minst B (2 kr)' for the alt texts."""
+    fmt = fmt or style.format_kr
+    values = frame[[label, value]].dropna()
+    if values.empty:
+        return "inga värden"
+    top = values.loc[values[value].idxmax()]
+    low = values.loc[values[value].idxmin()]
+    text = f"störst är {top[label]} ({fmt(top[value])})"
+    if len(values) > 1:
+        text += f", minst {low[label]} ({fmt(low[value])})"
+    return text
 
 
 def kr_formatter() -> FuncFormatter:
@@ -175,7 +235,21 @@ def full_cost_figure(
     ax.set_xlim(0, (total.max() if len(total) else 1) * 1.18)
     ax.set_title(title, loc="left")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
-    return fig
+    data = full_cost[["service_area", *COST_COMPONENTS, "full_cost"]].copy()
+    data["service_area"] = [area_labels.get(a, a) for a in data["service_area"]]
+    components = ", ".join(style.COST_COMPONENT_LABELS[c].lower() for c in COST_COMPONENTS)
+    alt = (
+        f"Liggande stapeldiagram: självkostnaden per tjänsteområde uppdelad på {components}; "
+        + _extremes(data, "service_area", "full_cost")
+        + "."
+    )
+    return describe(
+        fig,
+        alt,
+        data,
+        {c: "kr" for c in [*COST_COMPONENTS, "full_cost"]},
+        {"service_area": "Tjänsteområde", **style.COST_COMPONENT_LABELS, "full_cost": "Totalt"},
+    )
 
 
 # --------------------------------------------------------------------------- allocation
@@ -224,7 +298,16 @@ def allocation_figure(
     ax.set_title(title, loc="left")
     if len(frame.columns) > 1:
         ax.legend(loc="lower right")
-    return fig
+    data = frame.copy()
+    data["Totalt"] = label_values
+    data = data.reset_index(names="Kund")
+    alt = (
+        f"Liggande stapeldiagram: beloppet för var och en av {len(frame)} kunder, uppdelat på "
+        f"{len(frame.columns)} fördelningsnycklar, den största kunden överst; "
+        + _extremes(data, "Kund", "Totalt")
+        + "."
+    )
+    return describe(fig, alt, data, {c: "kr" for c in data.columns if c != "Kund"})
 
 
 # --------------------------------------------------------------------------- change
@@ -281,7 +364,15 @@ def change_figure(
         Patch(facecolor=style.DECREASE_COLOUR, edgecolor="white", label="Minskning"),
     ]
     ax.legend(handles=handles, loc="lower right")
-    return fig
+    data = frame.rename(columns={label: "Rad", value: "Förändring"})
+    ups, downs = int((values > 0).sum()), int((values < 0).sum())
+    alt = f"Stapeldiagram: förändringen i kronor mot föregående år; {ups} ökar och {downs} minskar"
+    if len(frame):
+        alt += (
+            f", störst ökning {data['Rad'].iloc[0]} ({style.format_signed_kr(values[0])}), "
+            f"störst minskning {data['Rad'].iloc[-1]} ({style.format_signed_kr(values[-1])})"
+        )
+    return describe(fig, alt + ".", data, {"Förändring": "signed_kr"})
 
 
 # --------------------------------------------------------------------------- one customer
@@ -352,7 +443,17 @@ def customer_figure(
     ax.set_xlim(0, (maximum or 1) * 1.3)
     if title:
         ax.set_title(title, loc="left")
-    return fig
+    columns = ["label", "new", *(["previous"] if has_previous else [])]
+    alt = "Liggande stapeldiagram: kundens pris per tjänsteområde" + (
+        " i år jämfört med föregående år." if has_previous else "."
+    )
+    return describe(
+        fig,
+        alt,
+        charges[columns],
+        {"new": "kr", "previous": "kr"},
+        {"label": "Tjänsteområde", "new": "I år", "previous": "Föregående år"},
+    )
 
 
 # --------------------------------------------------------------------------- kronor flow
@@ -590,7 +691,22 @@ def kronor_flow_figure(
     ax.set_xlim(-0.75, 3.85)
     ax.set_ylim(-gap, top_level + gap * 5)
     ax.set_title(title, loc="left")
-    return fig
+    data = pd.DataFrame(
+        {
+            "Steg": [f"{FLOW_LEVEL_TITLES[lv]} → {FLOW_LEVEL_TITLES[lv + 1]}"
+                     for lv in links["level"]],
+            "Från": [label(lv, n) for lv, n in zip(links["level"], links["source"], strict=True)],
+            "Till": [label(lv + 1, n)
+                     for lv, n in zip(links["level"], links["target"], strict=True)],
+            "Belopp": links["amount"].to_numpy(dtype=float),
+        }
+    )
+    alt = (
+        "Flödesdiagram: hur självkostnaden, totalt " + style.format_kr(total)
+        + ", går från kostnadsslag via tjänsteområden och fördelningsnycklar till kunderna; "
+        f"de {len(customers) - (OTHERS in customers)} största kunderna visas var för sig."
+    )
+    return describe(fig, alt, data, {"Belopp": "kr"})
 
 
 # ---- narrative chapters (governance, keys)
@@ -694,7 +810,26 @@ def annual_cycle_figure(
         )
     if handles:
         fig.legend(handles=handles, loc="outside lower center", ncol=min(3, len(handles)))
-    return fig
+    rows = pd.concat(
+        [
+            meetings.assign(kind=meetings["group"])[["row", "kind", "month", "illustrative"]],
+            events.assign(kind="Händelse")[["row", "kind", "month", "illustrative"]],
+        ],
+        ignore_index=True,
+    )
+    data = pd.DataFrame(
+        {
+            "Forum eller händelse": rows["row"],
+            "Slag": rows["kind"],
+            "Månad": [MONTHS_SV[int(m) - 1] for m in rows["month"]],
+            "Tidpunkt": ["antagande" if i else "enligt underlaget" for i in rows["illustrative"]],
+        }
+    )
+    alt = (
+        f"Årshjul: månad för månad när {len(meeting_rows)} forum möts och när "
+        f"{len(event_rows)} slags andra händelser infaller under året."
+    )
+    return describe(fig, alt, data)
 
 
 # ---- sensitivity and behaviour
@@ -759,7 +894,18 @@ def _paired_barh(
     if title:
         ax.set_title(title, loc="left")
     fig.legend(loc="outside lower center", ncol=2)
-    return fig
+    data = frame[[label, *columns]].rename(
+        columns={label: "Rad", columns[0]: names[0], columns[1]: names[1]}
+    )
+    alt = (
+        f"Stapeldiagram: förändringen i kronor för {rows} rader, två staplar per rad "
+        f"({names[0].lower()} och {names[1].lower()}); "
+        + _extremes(data.assign(störst=np.abs(values).max(axis=1)), "Rad", "störst",
+                    lambda v: "upp till " + style.format_kr(v))
+        .replace("störst är", "mest påverkad är").replace(", minst", ", minst påverkad")
+        + "."
+    )
+    return describe(fig, alt, data, {names[0]: "signed_kr", names[1]: "signed_kr"})
 
 
 def tornado_figure(
@@ -877,7 +1023,17 @@ def scenario_change_figure(
             loc="outside lower center",
             ncol=3,
         )
-    return fig
+    data = frame.copy()
+    data["Netto"] = net
+    data = data.reset_index(names="Kund")
+    alt = (
+        f"Stapeldiagram: förändringen i kronor i scenariot för {rows} kunder, uppdelad på "
+        "tjänsteområden, ökningar till höger och minskningar till vänster; "
+        + _extremes(data, "Kund", "Netto", style.format_signed_kr).replace(
+            "störst är", "störst ökning har").replace(", minst", ", störst minskning")
+        + "."
+    )
+    return describe(fig, alt, data, {c: "signed_kr" for c in data.columns if c != "Kund"})
 
 
 # ---- trends
@@ -942,7 +1098,7 @@ def trend_lines_figure(
     if title:
         ax.set_title(title, loc="left")
     fig.legend(loc="outside lower center", ncol=min(3, max(1, len(frame))))
-    return fig
+    return _describe_trend(fig, "Linjediagram", frame, years, label, "kronor", "kr")
 
 
 def trend_panels_figure(
@@ -981,7 +1137,16 @@ def trend_panels_figure(
         ax.set_visible(False)
     if title:
         fig.suptitle(title, x=0.0, ha="left", fontsize=10, fontweight="bold")
-    return fig
+    return _describe_trend(
+        fig,
+        "Linjediagram i en panel per grupp",
+        frame.assign(**{panel: frame[panel].map(panel_titles)}),
+        years,
+        label,
+        unit or "värde",
+        "decimal",
+        group=panel,
+    )
 
 
 def customer_trend_figure(
@@ -1016,4 +1181,26 @@ def customer_trend_figure(
     if title:
         ax.set_title(title, loc="left")
     ax.legend(loc="lower right", ncol=len(years))
-    return fig
+    return _describe_trend(fig, "Stapeldiagram", frame, years, label, "kronor per kund", "kr")
+
+
+def _describe_trend(
+    fig: Figure,
+    kind: str,
+    frame: pd.DataFrame,
+    years: Sequence[str],
+    label: str,
+    unit: str,
+    fmt: str,
+    group: str | None = None,
+) -> Figure:
+    """The text alternative of a figure over the years: one row per line, one column per year."""
+    columns = [*([group] if group else []), label, *years]
+    data = frame[columns].rename(columns={label: "Namn", **({group: "Grupp"} if group else {})})
+    data.columns = [str(c) for c in data.columns]
+    alt = (
+        f"{kind} över åren {years[0]}–{years[-1]}: {unit} för {len(frame)} rader"
+        + (f" i {frame[group].nunique()} grupper" if group else "")
+        + "; siffrorna per år står i tabellen."
+    )
+    return describe(fig, alt, data, {str(y): fmt for y in years})

@@ -114,7 +114,7 @@ class KeyPrinciples:
     volume_principles: tuple[Bullet, ...]
     behaviour_reflections: tuple[Bullet, ...]
     behaviour_conclusion: tuple[Bullet, ...]
-    remarks: pd.DataFrame  # service_area, key_id ("" = the whole area), text
+    remarks: pd.DataFrame  # service_area, key_id ("" = the whole area), text, open_question
 
     def source_names(self) -> dict[str, str]:
         return {s.id: s.name for s in self.sources}
@@ -142,6 +142,8 @@ class Forum:
     communication: tuple[Bullet, ...] = ()
     agenda: tuple[Bullet, ...] = ()
     escalates_to: str = ""
+    # meetings_per_year counts one administration's meetings ("2 ggr/år och förvaltning")
+    per_administration: bool = False
 
     @property
     def conveners(self) -> tuple[str, ...]:
@@ -722,7 +724,10 @@ def _keys(f: YamlFields, model: PriceModelInput) -> KeyPrinciples:
     area_of_key = dict(zip(model.keys["key_id"], model.keys["service_area"], strict=True))
     remarks = []
     remark_items = f.items(
-        ("remarks",), "anmärkning", required=False, allowed=["service_area", "key_id", "text"]
+        ("remarks",),
+        "anmärkning",
+        required=False,
+        allowed=["service_area", "key_id", "text", "open_question"],
     )
     for path, _ in remark_items:
         area = f.one_of(path + ("service_area",), areas, "tjänsteområdet", "model.yml")
@@ -734,7 +739,15 @@ def _keys(f: YamlFields, model: PriceModelInput) -> KeyPrinciples:
                 f"nyckeln {key_id!r} hör inte till tjänsteområdet {area!r} i model.yml. "
                 f"{_hint(key_id, own)}",
             )
-        remarks.append({"service_area": area, "key_id": key_id, "text": f.text(path + ("text",))})
+        remarks.append(
+            {
+                "service_area": area,
+                "key_id": key_id,
+                "text": f.text(path + ("text",)),
+                # a question the steering group must settle (shown on the first page)
+                "open_question": f.boolean(path + ("open_question",)),
+            }
+        )
     return KeyPrinciples(
         principles=f.bullets(("principles",)),
         per_service_area=f.bullets(("per_service_area",), required=False),
@@ -745,7 +758,9 @@ def _keys(f: YamlFields, model: PriceModelInput) -> KeyPrinciples:
         volume_principles=f.bullets(("volume_principles",)),
         behaviour_reflections=f.bullets(("behaviour", "reflections")),
         behaviour_conclusion=f.bullets(("behaviour", "conclusion")),
-        remarks=pd.DataFrame(remarks, columns=["service_area", "key_id", "text"]),
+        remarks=pd.DataFrame(
+            remarks, columns=["service_area", "key_id", "text", "open_question"]
+        ),
     )
 
 
@@ -775,6 +790,7 @@ FORUM_FIELDS = [
     "months",
     "schedule_illustrative",
     "escalates_to",
+    "per_administration",
 ]
 
 
@@ -857,6 +873,7 @@ def _governance(f: YamlFields, areas: list[str]) -> Governance:
                 meetings_per_year=count or 0,
                 months=tuple(months or ()),
                 schedule_illustrative=f.boolean(path + ("schedule_illustrative",)),
+                per_administration=f.boolean(path + ("per_administration",)),
                 service_areas=tuple(a for a in served if a in areas),
                 decisions=f.bullets(path + ("decisions",), required=False),
                 communication=f.bullets(path + ("communication",), required=False),

@@ -28,7 +28,14 @@ from .narrative import (
     OtherItem,
 )
 from .report_tables import KEY_FORMATS, area_keys_table, area_names
-from .style import format_kr, format_number, format_percent, md_escape
+from .style import (
+    format_kr,
+    format_number,
+    format_percent,
+    format_signed_kr,
+    md_escape,
+    scroll_box,
+)
 
 # --------------------------------------------------------------------------- Markdown
 
@@ -214,7 +221,7 @@ CHANGE_HEADERS = {
     "comment": "Kommentar",
     "cost_effect": "Kostnadseffekt",
 }
-CHANGE_FORMATS = {"cost_effect": "kr"}
+CHANGE_FORMATS = {"cost_effect": "signed_kr"}
 
 
 def changed_services(narrative: Narrative, model: PriceModelInput, change: str) -> pd.DataFrame:
@@ -392,7 +399,7 @@ def evaluation_matrix_html(narrative: Narrative) -> str:
     parts.append("</tr></thead><tbody>")
     for source in keys.sources:
         parts.append(
-            f'<tr><td class="pm-rating-source"><strong>{escape(source.name)}</strong></td>'
+            f'<tr><th scope="row" class="pm-rating-source">{escape(source.name)}</th>'
         )
         for criterion in keys.criteria["criterion"]:
             for column in HORIZONS:
@@ -405,7 +412,7 @@ def evaluation_matrix_html(narrative: Narrative) -> str:
                 )
         parts.append("</tr>")
     parts.append("</tbody></table>")
-    return "".join(parts)
+    return scroll_box("".join(parts), "Bedömning av källor till statistik")
 
 
 def rating_legend_markdown() -> str:
@@ -733,11 +740,26 @@ def cycle_is_illustrative(narrative: Narrative) -> bool:
     )
 
 
-def governance_facts(narrative: Narrative) -> dict[str, str]:
+def administrations(model: PriceModelInput) -> int:
+    """How many customers are administrations (förvaltningar), not companies."""
+    return int(model.customers["type"].fillna("").str.endswith("förvaltning").sum())
+
+
+def meetings_per_year(narrative: Narrative, model: PriceModelInput) -> int:
+    """All forums' meetings in a year; a forum held with each administration (the customer
+    meetings, twice a year per administration) counts once per administration."""
+    count = administrations(model)
+    return sum(
+        f.meetings_per_year * (count if f.per_administration else 1)
+        for f in narrative.governance.forums
+    )
+
+
+def governance_facts(narrative: Narrative, model: PriceModelInput) -> dict[str, str]:
     forums = narrative.governance.forums
     return {
         "forums": format_number(len(forums)),
-        "meetings": format_number(sum(f.meetings_per_year for f in forums)),
+        "meetings": format_number(meetings_per_year(narrative, model)),
         "kinds": format_number(len(narrative.governance.meeting_kinds)),
     }
 
@@ -788,3 +810,74 @@ def other_items_markdown(items: Iterable[OtherItem]) -> str:
     return "".join(
         f"- **{md_escape(item.title)}.** {md_escape(item.text)}\n" for item in items
     )
+# --------------------------------------------------------------------------- the first page
+
+
+def key_message(model: PriceModelInput, result: PriceModelResult) -> str:
+    """The report in two sentences: the total and its change, and where the change lies."""
+    year = model.price_list_year
+    total = result.total_full_cost
+    comparison = result.comparison
+    first = f"Självkostnaden för prislistan {year} är {format_kr(total)}"
+    if comparison is None or comparison.previous_total <= 0:
+        return (
+            first + " och fördelas på kunderna efter deras volymer. Underlaget har inga "
+            "debiteringar från föregående år, så rapporten gör ingen jämförelse."
+        )
+    difference = comparison.new_total - comparison.previous_total
+    change = format_percent(comparison.change_including, signed=True)
+    direction = "en ökning" if difference > 0 else "en minskning"
+    first += (
+        f", {direction} med {format_kr(abs(difference))} ({change}) från föregående års "
+        f"{format_kr(comparison.previous_total)}."
+        if difference
+        else ", samma som föregående år."
+    )
+    by_area = comparison.by_area.assign(difference=lambda f: f["new"] - f["previous"])
+    largest = by_area.loc[by_area["difference"].abs().idxmax()]
+    customers = comparison.by_customer
+    raised = int((customers["new"] > customers["previous"]).sum())
+    second = (
+        f"Störst förändring har {area_names(model)[largest['service_area']].lower()} "
+        f"({format_signed_kr(largest['difference'])}), och {raised} av {len(customers)} kunder "
+        "får ett högre pris än förra året."
+    )
+    return f"{first} {second}"
+
+
+def open_questions(narrative: Narrative, model: PriceModelInput) -> list[str]:
+    """The remarks marked ``open_question``: what the source leaves for the steering group to
+    settle, as 'Område – nyckel: text' (plain text)."""
+    remarks = narrative.keys.remarks
+    key_names = dict(zip(model.keys["key_id"], model.keys["name"], strict=True))
+    questions = []
+    for row in remarks[remarks["open_question"]].itertuples(index=False):
+        label = area_labels(model)[row.service_area]
+        if row.key_id:
+            label += f" – {key_names[row.key_id]}"
+        questions.append(f"{label}: {row.text}")
+    return questions
+
+
+def decisions_markdown(
+    narrative: Narrative, model: PriceModelInput, result: PriceModelResult
+) -> str:
+    """What the report asks the steering group to decide, as a Markdown list (data escaped)."""
+    year = model.price_list_year
+    charged = result.price_list.loc[result.price_list["amount"] > 0, "customer_id"].nunique()
+    keys = model.keys[model.keys["weight"] > 0]
+    lines = [
+        f"1. **Prislistan {year}:** självkostnaden {format_kr(result.total_full_cost)} "
+        f"fördelad på {format_number(charged)} kunder. Varje kunds pris står i bilagan "
+        "Prisblad per kund.",
+        f"2. **Fördelningsnycklar och vikter:** {format_number(len(keys))} nycklar med vikt "
+        f"i {format_number(len(model.service_areas))} tjänsteområden, som kapitlet "
+        "Fördelningsnycklar beskriver.",
+    ]
+    questions = open_questions(narrative, model)
+    if questions:
+        lines.append(
+            "3. **Öppna frågor i underlaget** som behöver avgöras innan volymerna tas ut:"
+        )
+        lines += [f"   - {md_escape(question)}" for question in questions]
+    return "\n".join(lines) + "\n"

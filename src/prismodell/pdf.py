@@ -11,10 +11,12 @@ from pathlib import Path
 from .inputs import PriceModelInput
 from .narrative_views import format_period
 
-PRINT_CSS = Path(__file__).resolve().parent.parent.parent / "book" / "_static" / "print.css"
+PRINT_CSS = Path(__file__).resolve().parent.parent.parent / "book" / "print.css"
 
 _REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
 _DOCUMENT = re.compile(r'<span id="document-([^"]+)"></span>')
+# The book's first page has no marker: its chapter is the section around the first h1.
+_ROOT = re.compile(r'<section id="([^"]+)">\s*(?=<h1)')
 _HEADING = re.compile(r"<h([1-6])([^>]*)>(.*?)</h\1>", re.DOTALL)
 _NEAR = 300  # a chapter's heading follows its marker within a few tags
 _TAGS = re.compile(r"<[^>]+>")
@@ -24,6 +26,22 @@ _STYLESHEETS = re.compile(
     r"<link[^>]+rel=\"stylesheet\"[^>]*>|<style.*?</style>|<script.*?</script>",
     re.DOTALL | re.IGNORECASE,
 )
+
+
+PDF_VARIANT = "pdf/ua-1"
+PDF_LANGUAGE = "sv-SE"
+PDF_AUTHOR = "Serviceförvaltningen, verksamhetsområde Ekonomi"
+
+
+def describe_pdf(metadata, model: PriceModelInput, title: str, subtitle: str) -> None:
+    """The document information a PDF reader, an archive and a screen reader show: title,
+    language, author, subject and keywords."""
+    metadata.title = f"{title} – {PDF_AUTHOR}"
+    metadata.lang = PDF_LANGUAGE
+    metadata.authors = [PDF_AUTHOR]
+    metadata.description = subtitle
+    metadata.keywords = ["prismodell", "självkostnad", "prislista", str(model.price_list_year)]
+    metadata.generator = "prismodell"
 
 
 class PdfUnavailable(Exception):
@@ -52,12 +70,16 @@ def mark_chapters(page: str) -> tuple[str, list[tuple[str, str]]]:
     chapters: list[tuple[str, str]] = []
     pieces: list[str] = []
     position = 0
-    for marker in _DOCUMENT.finditer(page):
-        heading = _HEADING.search(page, marker.end())
-        if not heading or heading.start() > marker.end() + _NEAR:  # a long title may end later
+    markers = [(f"document-{m.group(1)}", m.end()) for m in _DOCUMENT.finditer(page)]
+    root = _ROOT.search(page)
+    if root and (not markers or root.end() < markers[0][1]):
+        markers.insert(0, (root.group(1), root.end()))  # "Om rapporten" in the contents too
+    for anchor, end in markers:
+        heading = _HEADING.search(page, end)
+        if not heading or heading.start() > end + _NEAR:  # a long title may end later
             continue
         text = _text(heading.group(3))
-        chapters.append((f"document-{marker.group(1)}", text))
+        chapters.append((anchor, text))
         level, attrs, inner = heading.group(1), heading.group(2), heading.group(3)
         pieces.append(page[position : heading.start()])
         pieces.append(
@@ -135,6 +157,9 @@ def print_pdf(singlehtml_dir: Path, target: Path, model: PriceModelInput) -> Pat
             landed.setdefault(anchor, number)
     cover = front([str(landed.get(anchor, "")) for anchor, _ in chapters])
     tmp = target.with_name(f".{target.name}.tmp")
-    cover.copy([*cover.pages, *document.pages]).write_pdf(tmp)
+    combined = cover.copy([*cover.pages, *document.pages])
+    describe_pdf(combined.metadata, model, title, subtitle)
+    # PDF/UA-1: tagged (headings, tables, figures with their alt text) for screen readers
+    combined.write_pdf(tmp, pdf_variant=PDF_VARIANT)
     os.replace(tmp, target)
     return target

@@ -33,6 +33,8 @@ import pandas as pd
 import yaml
 
 from . import context
+from .accessibility import PAGE as ACCESSIBILITY_DOC
+from .accessibility import accessibility_page
 from .calculation import calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .output_folder import output_folder
@@ -98,6 +100,7 @@ CHAPTERS = (
 )
 APPENDIX_CAPTION = "Bilagor"
 REPRODUCIBILITY_PAGE = "reproducerbarhet"
+ACCESSIBILITY_PAGE = ACCESSIBILITY_DOC
 SCENARIO_TEMPLATE = "scenario.ipynb"  # one chapter per scenario asked for (build --scenario)
 SCENARIO_CAPTION = "Scenarier"
 CONTEXT_DIR = "context"  # in the build folder: the year computed once (prismodell.context)
@@ -196,6 +199,7 @@ def table_of_contents(
         index, *pages = customer_docs
         appendix.append({"file": index, "sections": [{"file": p} for p in pages]})
     appendix.append({"file": REPRODUCIBILITY_PAGE})
+    appendix.append({"file": ACCESSIBILITY_PAGE})
     parts.append({"caption": APPENDIX_CAPTION, "chapters": appendix})
     return {"format": "jb-book", "root": root, "parts": [p for p in parts if p.get("chapters")]}
 
@@ -397,7 +401,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     """The appendix page that lets next year's analyst rebuild exactly this report."""
     from .notices import notices_section
     from .reorganisation import mapping_section
-    from .style import table_html
+    from .style import format_value, table_html
 
     data_dir = Path(data_dir).resolve()
     files = pd.DataFrame(
@@ -409,7 +413,7 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     settings = {k: v for k, v in model.settings.items() if not isinstance(v, dict | list)}
     settings["volume_period"] = f"{model.volume_period[0]} – {model.volume_period[1]}"
     params = pd.DataFrame(
-        {"Parameter": list(settings), "Värde": [str(v) for v in settings.values()]}
+        {"Parameter": list(settings), "Värde": [format_value(v) for v in settings.values()]}
     )
     versions = [{"Paket": "python", "Version": platform.python_version()}]
     for name in REPORTED_PACKAGES:
@@ -569,12 +573,18 @@ def build_book(
         write_if_changed(
             source / f"{REPRODUCIBILITY_PAGE}.md", reproducibility_page(model, data_dir)
         )
+        write_if_changed(source / f"{ACCESSIBILITY_PAGE}.md", accessibility_page(model))
         write_if_changed(source / "_config.yml", book_config(model))
         toc = table_of_contents(model, jobs, customer_docs)
         write_if_changed(
             source / "_toc.yml", yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
         )
         for folder in ("_static", "_templates"):
+            # Jupyter Book links every stylesheet in _static into every page: one left from an
+            # older build (the print sheet once lived there) would restyle the screen.
+            for stale in sorted((source / folder).glob("*")):
+                if not (BOOK_DIR / folder / stale.name).exists():
+                    stale.unlink()
             for asset in sorted((BOOK_DIR / folder).glob("*")):
                 write_if_changed(source / folder / asset.name, asset.read_bytes())
 

@@ -429,7 +429,7 @@ COMPARISON_HEADERS = {
     "change": "Förändring, procent",
     "status": "Anmärkning",
 }
-COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "kr", "change": "change"}
+COMPARISON_FORMATS = {"previous": "kr", "new": "kr", "difference": "signed_kr", "change": "change"}
 
 
 def customer_comparison(model: PriceModelInput, result: PriceModelResult) -> pd.DataFrame | None:
@@ -533,7 +533,7 @@ CHANGED_ASSIGNMENT_HEADERS = {
     "comment": "Kommentar",
     "cost_effect": "Kostnadseffekt",
 }
-CHANGED_ASSIGNMENT_FORMATS = {"cost_effect": "kr"}
+CHANGED_ASSIGNMENT_FORMATS = {"cost_effect": "signed_kr"}
 
 
 def changed_assignments_table(model: PriceModelInput) -> pd.DataFrame | None:

@@ -901,7 +901,7 @@ AREA_HEADERS = {
 AREA_FORMATS = {
     "base": "kr",
     "scenario": "kr",
-    "cost_change": "kr",
+    "cost_change": "signed_kr",
     "change": "change",
     "redistribution": "kr",
 }
@@ -913,7 +913,9 @@ CUSTOMER_AREA_HEADERS = {
     "difference": "Förändring",
     "change": "Förändring %",
 }
-CUSTOMER_AREA_FORMATS = {"base": "kr", "scenario": "kr", "difference": "kr", "change": "change"}
+CUSTOMER_AREA_FORMATS = {
+    "base": "kr", "scenario": "kr", "difference": "signed_kr", "change": "change"
+}
 REDISTRIBUTION_NOTE = (
     "Omfördelningen är summan av kundernas ökningar och minskningar utöver tjänsteområdets "
     "kostnadsförändring (fördelad efter basårets andelar); varje omfördelad krona räknas både "

@@ -78,6 +78,12 @@ def format_kr(value: float, decimals: int = 0) -> str:
     return f"{format_number(value, decimals)}{NBSP}kr"
 
 
+def format_signed_kr(value: float) -> str:
+    """An amount of change: 12345 → '+12 345 kr', like the signed percentages beside it."""
+    text = format_kr(value)
+    return "+" + text if value is not None and value > 0 and text[0] != "0" else text
+
+
 def format_mkr(value: float, decimals: int = 1) -> str:
     """123456789 → '123,5 mnkr' (for chart axes and headlines)."""
     return f"{format_number(value / 1e6, decimals)}{NBSP}mnkr"
@@ -91,6 +97,19 @@ def format_percent(value: float, decimals: int = 1, signed: bool = False) -> str
     if signed and value > 0 and text.strip("0,") != "":
         text = "+" + text
     return f"{text}{NBSP}%"
+
+
+def format_value(value) -> str:
+    """A setting as a reader reads it: True → 'ja', 118000 → '118 000', 0.25 → '0,25'."""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, int):
+        return format_number(value)
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        decimals = len(text.partition(".")[2])
+        return format_number(value, decimals)
+    return str(value)
 
 
 def plain_spaces(text: str) -> str:
@@ -108,6 +127,7 @@ _FORMATTERS = {
     "decimal": lambda v: format_number(v, 2),
     "percent": lambda v: format_percent(v),
     "change": lambda v: format_percent(v, signed=True),
+    "signed_kr": lambda v: format_signed_kr(v),
     "weight": lambda v: format_percent(v, 0),
 }
 
@@ -118,24 +138,27 @@ def table_html(
     headers: dict[str, str] | None = None,
     caption: str | None = None,
     total_row: bool = False,
+    links: dict[str, list[str | None]] | None = None,
 ) -> str:
     """A house-style HTML table. Every text cell is HTML-escaped (data are never markup).
 
     ``formats`` maps a column to one of: kr, kr2, unit_price, number, decimal, percent, change,
     weight; those columns are formatted the Swedish way and right-aligned. ``headers`` renames
-    columns for display. ``total_row`` sets the last row in bold.
+    columns for display. ``total_row`` sets the last row in bold. ``links`` maps a text column
+    to one address per row (None: no link), e.g. the customer index's names to their pages.
     """
     from html import escape
 
     formats = formats or {}
     headers = headers or {}
+    links = links or {}
     parts = ['<table class="pm-table">']
     if caption:
         parts.append(f"<caption>{escape(caption)}</caption>")
     parts.append("<thead><tr>")
     for column in frame.columns:
         cls = ' class="num"' if column in formats else ""
-        parts.append(f"<th{cls}>{escape(str(headers.get(column, column)))}</th>")
+        parts.append(f'<th{cls} scope="col">{escape(str(headers.get(column, column)))}</th>')
     parts.append("</tr></thead><tbody>")
     rows = frame.itertuples(index=False, name=None)
     for i, row in enumerate(rows):
@@ -147,10 +170,29 @@ def table_html(
                 parts.append(f'<td class="num">{escape(text)}</td>')
             else:
                 empty = value is None or (isinstance(value, float) and math.isnan(value))
-                parts.append(f"<td>{escape('' if empty else str(value))}</td>")
+                text = escape("" if empty else str(value))
+                href = links[column][i] if column in links else None
+                if href:
+                    text = f'<a href="{escape(href)}">{text}</a>'
+                parts.append(f"<td>{text}</td>")
         parts.append("</tr>")
     parts.append("</tbody></table>")
-    return "".join(parts)
+    return scroll_box("".join(parts), caption, wide=len(frame.columns) >= WIDE_COLUMNS)
+
+
+WIDE_COLUMNS = 8  # from this many columns a table is printed on a landscape page
+
+
+def scroll_box(table: str, label: str | None = None, wide: bool = False) -> str:
+    """A table in a box that scrolls sideways when the screen is narrower than the table (a
+    phone), so the page itself never does. A box that scrolls must be reachable and named for
+    keyboard and screen-reader users (WCAG 2.1.1, axe "scrollable-region-focusable")."""
+    from html import escape
+
+    name = escape(label or "Tabell")
+    classes = "pm-scroll pm-wide" if wide else "pm-scroll"
+    return f'<div class="{classes}" role="region" tabindex="0" aria-label="{name}">{table}</div>'
+
 
 
 def show_table(

@@ -458,3 +458,58 @@ def _dedicated_sheet(
         table,
         {"area": "Summa", "fte": float(table["fte"].sum()), "amount": float(table["amount"].sum())},
     )
+def write_customer_workbook(
+    model: PriceModelInput,
+    charges: pd.DataFrame,
+    volumes: pd.DataFrame,
+    name: str,
+    path: Path,
+) -> None:
+    """One customer's own price sheet as a workbook (the download on its page): the price per
+    service area against last year, and its volumes and unit prices per key.
+
+    ``charges`` and ``volumes`` are :func:`report_tables.customer_charges` and
+    :func:`report_tables.customer_volumes` for the customer."""
+    year = model.price_list_year
+    period = f"Volymperiod {model.volume_period[0]} – {model.volume_period[1]}"
+    if model.example_data:
+        period += ". EXEMPELDATA – inte stadens verkliga siffror."
+    name = str(neutralise_text(name))  # a name from the data is never a formula
+    columns = [
+        Col("Tjänsteområde", "label", width=26),
+        Col(f"Prislista {year}", "new", style.XLSX_KRONOR, 16),
+    ]
+    totals: dict[str, object] = {"label": "Totalt", "new": int(charges["new"].sum())}
+    if "previous" in charges:
+        columns += [
+            Col("Föregående år", "previous", style.XLSX_KRONOR, 16),
+            Col("Förändring", "difference", style.XLSX_KRONOR, 16),
+        ]
+        totals |= {
+            "previous": int(charges["previous"].sum()),
+            "difference": int(charges["difference"].sum()),
+        }
+    with Book(path, f"{name} – prislista {year}") as book:
+        _customer_sheets(book, name, year, period, columns, charges, totals, volumes)
+
+
+def _customer_sheets(book, name, year, period, columns, charges, totals, volumes) -> None:
+    write_sheet(
+        book, "Pris", f"{name} – pris per tjänsteområde {year}", period, columns, charges, totals
+    )
+    write_sheet(
+        book,
+        "Volymer",
+        f"{name} – volymer och pris per enhet {year}",
+        "Beloppet är kundens exakta andel före avrundningen till hela kronor i prislistan.",
+        [
+            Col("Tjänsteområde", "area", width=24),
+            Col("Fördelningsnyckel", "key", width=40),
+            Col("Volym", "volume", style.XLSX_NUMBER, 12),
+            Col("Total volym", "total_volume", style.XLSX_NUMBER, 14),
+            Col("Andel", "share", style.XLSX_SHARE, 10),
+            Col("Pris per enhet", "unit_price", style.XLSX_UNIT_PRICE, 16),
+            Col("Belopp", "amount", style.XLSX_KRONOR_DECIMALS, 16),
+        ],
+        volumes,
+    )

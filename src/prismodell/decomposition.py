@@ -1,0 +1,101 @@
+"""Why a customer's price changed: per service area, the change against last year split into
+parts that sum exactly to it.
+
+With last year's data folder beside this year's (``data/2022`` beside ``data/2023``), both
+years are calculated and, per key that exists in both years, the customer's exact amount
+v·p (volume times unit price) moves from last year's to this year's in two steps:
+
+- **volume effect**: the customer's own volume change at last year's unit price, (v₁ − v₀)·p₀;
+- **unit-price effect**: this year's volume at the changed unit price, v₁·(p₁ − p₀) – the
+  service area's cost, the key's weight and the other customers' volumes all move p;
+- **new or removed keys**: the exact amounts of keys that exist in only one of the years;
+- **rounding and last year's invoice**: what is left between the exact amounts and the whole
+  kronor invoiced – this year's largest-remainder rounding and any difference between last
+  year's invoice (``previous_charges``) and last year's model.
+
+The four parts sum exactly to the change of the invoiced amount.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .calculation import PriceModelResult, calculate
+from .inputs import PriceModelInput, load_input
+from .trends import find_years
+
+PARTS = {
+    "volume": "Egen volym",
+    "unit_price": "Pris per enhet",
+    "keys": "Nya eller borttagna nycklar",
+    "rounding": "Avrundning och förra årets faktura",
+}
+
+
+def previous_year(model: PriceModelInput) -> tuple[PriceModelInput, PriceModelResult] | None:
+    """Last year's model and result from the folder beside this one, or None if there is
+    none (or it does not load)."""
+    for year, folder in find_years(model.data_dir):
+        if year == model.price_list_year - 1:
+            previous = load_input(folder)
+            return previous, calculate(previous)
+    return None
+
+
+def _exact(result: PriceModelResult, customer: str) -> pd.DataFrame:
+    """The customer's exact amount per (service_area, key_id), with volume and unit price."""
+    rows = result.allocation[result.allocation["customer_id"] == customer]
+    prices = result.unit_prices.set_index(["service_area", "key_id"])["unit_price"]
+    table = rows.groupby(["service_area", "key_id"])[["volume", "amount"]].sum()
+    table["unit_price"] = prices.reindex(table.index).fillna(0.0)
+    return table
+
+
+def change_parts(
+    model: PriceModelInput,
+    result: PriceModelResult,
+    previous: tuple[PriceModelInput, PriceModelResult],
+    customer: str,
+) -> pd.DataFrame:
+    """One row per service area the customer pays for this year or paid for last year (model
+    order): previous and new invoiced kronor, difference, and the parts of :data:`PARTS`,
+    which sum exactly to the difference. Needs ``result.comparison`` (last year's invoice)."""
+    if result.comparison is None:
+        raise ValueError("underlaget har inga debiteringar från föregående år")
+    _, last = previous
+    now, before = _exact(result, customer), _exact(last, customer)
+    keys = now.index.union(before.index)
+    now, before = now.reindex(keys), before.reindex(keys)
+    shared = now["amount"].notna() & before["amount"].notna()
+    now, before = now.fillna(0.0), before.fillna(0.0)
+    parts = pd.DataFrame(index=keys)
+    parts["volume"] = ((now["volume"] - before["volume"]) * before["unit_price"]).where(shared, 0)
+    parts["unit_price"] = (now["volume"] * (now["unit_price"] - before["unit_price"])).where(
+        shared, 0
+    )
+    parts["keys"] = (now["amount"] - before["amount"]).where(~shared, 0.0)
+    exact = parts.groupby(level="service_area").sum()
+    exact_new = now["amount"].groupby(level="service_area").sum()
+    exact_old = before["amount"].groupby(level="service_area").sum()
+
+    invoiced = result.comparison.by_customer_area
+    invoiced = invoiced[invoiced["customer_id"] == customer].set_index("service_area")
+    areas = [
+        a
+        for a in model.service_areas["service_area"]
+        if a in invoiced.index or a in exact.index
+    ]
+    table = pd.DataFrame({"service_area": areas})
+    table["previous"] = table["service_area"].map(invoiced["previous"]).fillna(0.0)
+    table["new"] = table["service_area"].map(invoiced["new"]).fillna(0.0)
+    table["difference"] = table["new"] - table["previous"]
+    for part in ("volume", "unit_price", "keys"):
+        table[part] = table["service_area"].map(exact[part]).fillna(0.0)
+    # what the exact amounts do not explain: rounding now, last year's invoice against its model
+    table["rounding"] = (
+        table["difference"]
+        - table[["volume", "unit_price", "keys"]].sum(axis=1)
+    )
+    table["exact_new"] = table["service_area"].map(exact_new).fillna(0.0)
+    table["exact_previous"] = table["service_area"].map(exact_old).fillna(0.0)
+    return table
