@@ -23,5 +23,5 @@ def test_statement_is_the_last_page_of_the_appendix(model_2023):
     from .conftest import DATA_2023
 
     model, result = model_2023
-    toc = table_of_contents(model, plan_jobs(model, result, DATA_2023), ["kunder/index"])
+    toc = table_of_contents(model, plan_jobs(model, DATA_2023), ["kunder/index"])
     assert toc["parts"][-1]["chapters"][-1] == {"file": PAGE}

@@ -229,11 +229,13 @@ def test_each_customer_can_download_its_own_price_sheet(mini: Path, tmp_path: Pa
         name = doc.split("/")[-1]
         text = (tmp_path / f"{doc}.md").read_text(encoding="utf-8")
         assert f"{{download}}`Ladda ner prisbladet som Excelfil <bilder/{name}.xlsx>`" in text
-        book = load_workbook(tmp_path / "kunder" / "bilder" / f"{name}.xlsx")
+        book = load_workbook(tmp_path / "kunder" / "bilder" / f"{name}.xlsx", data_only=True)
         assert book.sheetnames == ["Pris", "Volymer"]
         rows = list(book["Pris"].iter_rows(values_only=True))
         assert rows[-1][0] == "Totalt"
         customer = next(c for c in totals.index if page_name(c) == name)
         assert rows[-1][1] == totals[customer]
-    sheet = load_workbook(tmp_path / "kunder" / "bilder" / f"{page_name('SDF01')}.xlsx")["Pris"]
+    sheet = load_workbook(
+        tmp_path / "kunder" / "bilder" / f"{page_name('SDF01')}.xlsx", data_only=True
+    )["Pris"]
     assert sheet["A1"].value.startswith("'=HYPERLINK(1)")  # text, never a formula

@@ -67,3 +67,15 @@ def test_without_last_years_invoice_there_is_nothing_to_explain(model_2023, last
     model, result = model_2023
     with pytest.raises(ValueError, match="föregående år"):
         change_parts(model, dataclasses.replace(result, comparison=None), last_year, "x")
+
+
+def test_new_dedicated_services_are_their_own_part(model_2023, last_year):
+    """2023's new dedicated services of Utbildningsförvaltningen (none in 2022) explain their
+    whole cost, not the rounding."""
+    model, result = model_2023
+    table = change_parts(model, result, last_year, "utbildningsforvaltningen")
+    row = table.set_index("service_area").loc["avgiftshantering"]
+    own = result.dedicated_services
+    assert row["dedicated"] == pytest.approx(own["amount"].sum(), abs=1e-6)
+    assert abs(row["rounding"]) < 1
+    assert (table.set_index("service_area").drop("avgiftshantering")["dedicated"] == 0).all()

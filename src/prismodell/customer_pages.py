@@ -85,8 +85,9 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         previous = table.at[last, "previous"]
         table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
     caption = tables.caption(model, f"Pris per kund, prislista {year}")
-    # each name links to the customer's price sheet (the total row has none)
-    pages = [f"{page_name(c)}.html" for c in overview["customer_id"]] + [None]
+    # each name links to the customer's price sheet (leavers have none, nor the total row)
+    pages = [f"{page_name(c)}.html" for c in overview["customer_id"]]
+    pages += [None] * (len(table) - len(pages))
     html_table = style.table_html(
         table, formats, headers, caption, total_row=True, links={"name": pages}
     )

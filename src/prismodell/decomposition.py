@@ -9,18 +9,20 @@ v·p (volume times unit price) moves from last year's to this year's in two step
 - **unit-price effect**: this year's volume at the changed unit price, v₁·(p₁ − p₀) – the
   service area's cost, the key's weight and the other customers' volumes all move p;
 - **new or removed keys**: the exact amounts of keys that exist in only one of the years;
+- **dedicated base services**: the change of the customer's own dedicated services (rule 5:
+  base services one customer alone uses and bears in full), new, removed or re-sized;
 - **rounding and last year's invoice**: what is left between the exact amounts and the whole
   kronor invoiced – this year's largest-remainder rounding and any difference between last
   year's invoice (``previous_charges``) and last year's model.
 
-The four parts sum exactly to the change of the invoiced amount.
+The five parts sum exactly to the change of the invoiced amount.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .calculation import PriceModelResult, calculate
+from .calculation import PriceModelResult, calculate, dedicated_charges
 from .inputs import PriceModelInput, load_input
 from .trends import find_years
 
@@ -28,6 +30,7 @@ PARTS = {
     "volume": "Egen volym",
     "unit_price": "Pris per enhet",
     "keys": "Nya eller borttagna nycklar",
+    "dedicated": "Egna bastjänster",
     "rounding": "Avrundning och förra årets faktura",
 }
 
@@ -91,11 +94,20 @@ def change_parts(
     table["difference"] = table["new"] - table["previous"]
     for part in ("volume", "unit_price", "keys"):
         table[part] = table["service_area"].map(exact[part]).fillna(0.0)
+    own_new = _dedicated(result, customer, areas)
+    own_old = _dedicated(last, customer, areas)
+    table["dedicated"] = own_new - own_old
     # what the exact amounts do not explain: rounding now, last year's invoice against its model
-    table["rounding"] = (
-        table["difference"]
-        - table[["volume", "unit_price", "keys"]].sum(axis=1)
-    )
-    table["exact_new"] = table["service_area"].map(exact_new).fillna(0.0)
-    table["exact_previous"] = table["service_area"].map(exact_old).fillna(0.0)
+    table["rounding"] = table["difference"] - table[
+        ["volume", "unit_price", "keys", "dedicated"]
+    ].sum(axis=1)
+    table["exact_new"] = table["service_area"].map(exact_new).fillna(0.0) + own_new
+    table["exact_previous"] = table["service_area"].map(exact_old).fillna(0.0) + own_old
     return table
+
+
+def _dedicated(result: PriceModelResult, customer: str, areas: list[str]) -> pd.Series:
+    """The customer's exact dedicated-service amount per area in ``areas`` (0 without any)."""
+    return pd.Series(
+        [float(dedicated_charges(result.dedicated_services, a).get(customer, 0.0)) for a in areas]
+    )
