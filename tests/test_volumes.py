@@ -666,7 +666,7 @@ def test_chapter_without_extracts_or_with_bad_extracts(tmp_path):
     from .conftest import MINI
 
     assert load_chapter(MINI) == (None, [])
-    assert chapter_intro(None, []).startswith("Datamappen har ingen extracts")
+    assert chapter_intro(None, []).startswith("Årets volymer är inlästa som färdiga tal")
     folder = make_folder(tmp_path, {"extracts/lev.csv": LEV.replace("Ansvar", "Ansvarskod")})
     run, problems = load_chapter(folder)
     assert run is None and len(problems) == 1

@@ -20,7 +20,6 @@ import pandas as pd
 
 from .extract_engine import KeyCounts, count_volumes
 from .extracts import (
-    EXTRACTS_FILE,
     ORG_MAPPING,
     VolumeInput,
     extracts_fingerprint,
@@ -460,8 +459,8 @@ def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> s
         return "\n".join(
             [
                 md_escape(
-                    f"Uttagen enligt {EXTRACTS_FILE} kunde inte läsas, så volymerna kan inte "
-                    "kontrolleras här. Rätta följande och kör prismodell volumes igen:"
+                    "Källsystemens uttag kunde inte läsas, så volymerna kan inte kontrolleras "
+                    "här. Analytikern behöver rätta följande och räkna om volymerna:"
                 ),
                 "",
                 *(f"- {md_escape(p)}" for p in problems),
@@ -469,8 +468,8 @@ def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> s
         )
     if run is None:
         return md_escape(
-            f"Datamappen har ingen {EXTRACTS_FILE}. Årets volymer är inlästa direkt från "
-            "volumes.csv, så det finns ingen kontroll av källsystemens uttag att redovisa."
+            "Årets volymer är inlästa som färdiga tal per kund och nyckel, utan källsystemens "
+            "uttag, så det finns ingen kontroll av uttagen att redovisa."
         )
     model = run.model
     sources = sorted({e.source for e in model.extracts.values()})
@@ -478,12 +477,12 @@ def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> s
     findings = run.quality[run.quality["check"] != "total_mot_forra_aret"]
     parts = [
         f"Volymerna för de {len(run.totals)} fördelningsnycklarna är framräknade med "
-        f"prismodell volumes ur uttag från {_join(sources)} för volymperioden "
+        f"uttag från {_join(sources)} för volymperioden "
         f"{model.volume_period[0]} – {model.volume_period[1]}. Organisationskoderna i "
-        f"uttagen är kopplade till kunder med {ORG_MAPPING}.csv"
+        "uttagen är kopplade till kunder med en kodtabell per källsystem"
         + (
             " och sammanslagna förvaltningar är flyttade till dagens kunder enligt "
-            "customer_mapping.csv."
+            "omorganisationen."
             if model.customer_mapping is not None
             else "."
         )
@@ -515,7 +514,7 @@ def chapter_intro(run: VolumeRun | None, problems: list[str] | None = None) -> s
         "Kontrollerna av uttagen gav inga anmärkningar."
         if findings.empty
         else f"Kontrollerna av uttagen gav {format_number(len(findings))} anmärkningar; de "
-        "redovisas nedan och i volume_quality.csv. Rader som inte räknas påverkar inte "
+        "redovisas nedan och i kvalitetsrapporten. Rader som inte räknas påverkar inte "
         "volymerna."
     )
     return md_escape(" ".join(parts))
