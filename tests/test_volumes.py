@@ -496,11 +496,11 @@ def test_outputs_are_written_through_one_staging_function(tmp_path):
         ),
         (
             {"extracts.yml": CONFIG + "keys: {}\n"},
-            "extracts.yml, rad 11: 'keys' står två gånger (också på rad 8)",
+            "extracts.yml, rad 11: fältet 'keys' står två gånger i samma avsnitt (rad 8 och rad 11)",
         ),
         (
             {"extracts.yml": CONFIG.replace("  lev:\n", "  lev: &x\n") + "  y: *x\n"},
-            "extracts.yml, rad 2: ankare och alias",
+            "extracts.yml, rad 2: ankaret &x (YAML-ankare) används inte",
         ),
         (
             {"extracts.yml": CONFIG.replace("files: lev.csv", "files: ../lev.csv")},

@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .inputs import (
     MODEL_FILE,
@@ -45,7 +44,6 @@ from .inputs import (
     InputError,
     Problem,
     TableSchema,
-    _yaml_lines,
     duplicate_problems,
     find_table_file,
     read_model_file,
@@ -53,6 +51,7 @@ from .inputs import (
     unknown_problems,
     validate_table,
 )
+from .problems import load_yaml, yaml_text_lines
 
 EXTRACTS_FILE = "extracts.yml"
 EXTRACTS_DIR = "extracts"
@@ -126,75 +125,18 @@ class VolumeInput:
 
 
 def read_yaml_strict(path: Path) -> tuple[Any, str, list[Problem]]:
-    """Parse a YAML file, refusing what a hand-edited settings file never needs: anchors and
-    aliases (they can expand without bound) and a key given twice (the last would win
-    silently). Returns (data, text, problems); data is None when there are problems.
-    """
+    """Parse a YAML file with the package's one strict reader (``problems.load_yaml``: no
+    repeated keys, anchors or aliases). Returns (data, text, problems); data is None when there
+    are problems."""
     name = path.name
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None, "", [Problem(name, "filen är inte UTF-8. Spara om den som UTF-8.")]
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return (
-                    None,
-                    text,
-                    [
-                        Problem(
-                            name,
-                            "ankare och alias (& och *) används inte i filen. Skriv ut värdet "
-                            "på varje ställe där det behövs.",
-                            row=event.start_mark.line + 1,
-                        )
-                    ],
-                )
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        problems = _duplicate_key_problems(root, name)
-        if problems:
-            return None, text, problems
-        return yaml.safe_load(text), text, []
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or str(exc)
-        return (
-            None,
-            text,
-            [
-                Problem(
-                    name,
-                    f"YAML-syntaxfel ({what}). Kontrollera indrag, kolon och citattecken på raden.",
-                    row=mark.line + 1 if mark else None,
-                )
-            ],
-        )
-
-
-def _duplicate_key_problems(root: yaml.Node | None, name: str) -> list[Problem]:
-    problems: list[Problem] = []
-    stack = [root] if root is not None else []
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
-            for key, value in node.value:
-                label = str(key.value)
-                line = key.start_mark.line + 1
-                if label in seen:
-                    problems.append(
-                        Problem(
-                            name,
-                            f"{label!r} står två gånger (också på rad {seen[label]}). Ta bort "
-                            "eller slå ihop den ena.",
-                            row=line,
-                        )
-                    )
-                seen.setdefault(label, line)
-                stack.append(value)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return sorted(problems, key=lambda p: p.row or 0)
+        return load_yaml(text, name)[0], text, []
+    except InputError as error:
+        return None, text, list(error.problems)
 
 
 # --------------------------------------------------------------------------- extracts.yml
@@ -205,7 +147,7 @@ class _Checker:
 
     def __init__(self, text: str):
         self.problems: list[Problem] = []
-        self.lines = _yaml_lines(text) if text else {}
+        self.lines = yaml_text_lines(text) if text else {}
 
     def add(self, path: tuple, message: str) -> None:
         line = None
