@@ -27,6 +27,7 @@ import sys
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from .inputs import InputError, Problem
@@ -286,3 +287,13 @@ def output_file(path: Path, data_dir: Path | None = None) -> Iterator[Path]:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def build_time() -> datetime:
+    """Now, or ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set: the one thing in the outputs
+    that is not made from the inputs (a page's build time, a workbook's creation date), fixed
+    the way reproducible builds fix it."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now()

@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import KW_ONLY, dataclass, field
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from .accessibility import PAGE as ACCESSIBILITY_DOC
 from .accessibility import accessibility_page
 from .calculation import calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
-from .output_folder import output_folder
+from .output_folder import build_time, output_folder
 from .trends import find_years, skipped_years
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -386,15 +385,6 @@ REPORTED_PACKAGES = (
     "papermill",
     "weasyprint",
 )
-
-
-def build_time() -> datetime:
-    """Now, or ``SOURCE_DATE_EPOCH`` (seconds, UTC) when set: the one thing on the pages that
-    is not made from the inputs, fixed the way reproducible builds fix it."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC)
-    return datetime.now()
 
 
 def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:

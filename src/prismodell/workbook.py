@@ -20,7 +20,7 @@ from . import dedicated, style
 from .calculation import PriceModelResult
 from .export import neutralise_column, neutralise_text
 from .inputs import PriceModelInput
-from .output_folder import WORKBOOK_CREATOR
+from .output_folder import WORKBOOK_CREATOR, build_time
 from .report_tables import staff_category_label
 
 # Above this many allocation rows the sheet lists customer × service area instead of every
@@ -61,7 +61,9 @@ class Book:
                 "strings_to_numbers": False,
             },
         )
-        self.workbook.set_properties({"author": WORKBOOK_CREATOR})  # see written_by_us
+        # author: see written_by_us; created (also the zip's timestamps): reproducible builds
+        created = build_time().replace(tzinfo=None)
+        self.workbook.set_properties({"author": WORKBOOK_CREATOR, "created": created})
         self.footer = footer
         self._formats: dict[tuple, object] = {}
 
