@@ -327,7 +327,7 @@ def write_invoice_basis(model: PriceModelInput, lines: pd.DataFrame, stage: Path
         "tilläggstjänster månadsvis i efterskott."
     )
     if model.example_data:
-        subtitle += " EXEMPELDATA – inte stadens verkliga siffror."
+        subtitle += f" {style.XLSX_EXAMPLE_DATA}"
     with Book(stage / WORKBOOK_FILE, f"Fakturaunderlag {year}") as book:
         _invoice_sheets(book, model, lines, subtitle, names, areas)
     return [stage / LINES_FILE, stage / WORKBOOK_FILE]

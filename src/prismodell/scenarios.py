@@ -1151,7 +1151,7 @@ def write_comparison_workbook(
     path = Path(path)
     c, model = run.comparison, run.base_model
     subtitle = f"Scenario {run.name} jämfört med basåret, prislista {model.price_list_year}." + (
-        " EXEMPELDATA – inte stadens verkliga siffror." if model.example_data else ""
+        f" {style.XLSX_EXAMPLE_DATA}" if model.example_data else ""
     )
     kr = style.XLSX_KRONOR
     table = area_table(c)

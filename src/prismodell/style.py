@@ -46,6 +46,8 @@ XLSX_KRONOR = '#,##0 "kr"'
 XLSX_KRONOR_DECIMALS = '#,##0.00 "kr"'
 XLSX_NUMBER = "#,##0"
 XLSX_DECIMALS = "#,##0.00"
+# Under the title of every workbook sheet made from example data.
+XLSX_EXAMPLE_DATA = "EXEMPELDATA – inte stadens verkliga siffror."
 XLSX_UNIT_PRICE = '#,##0.0000 "kr"'
 XLSX_PERCENT = "0.0%"
 XLSX_SHARE = "0.0000%"

@@ -368,6 +368,7 @@ def write_volumes(run: VolumeRun, out_dir: Path, data_dir: Path | None = None) -
 def write_volume_workbook(run: VolumeRun, path: Path) -> None:
     """volymer.xlsx: the volumes per customer and key, the totals against last year and the
     quality findings, in the house style of prislista.xlsx."""
+    from . import style
     from .workbook import Book
 
     model = run.model
@@ -375,7 +376,7 @@ def write_volume_workbook(run: VolumeRun, path: Path) -> None:
         f"{model.volume_period[1]}."
     )
     if model.example_data:
-        subtitle += " EXEMPELDATA – inte stadens verkliga siffror."
+        subtitle += f" {style.XLSX_EXAMPLE_DATA}"
     names = dict(zip(model.customers["customer_id"], model.customers["name"], strict=True))
     key_names = dict(zip(model.keys["key_id"], model.keys["name"], strict=True))
     with Book(path, f"Volymer {model.price_list_year}") as book:

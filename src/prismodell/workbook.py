@@ -213,6 +213,12 @@ def _names(model: PriceModelInput) -> tuple[pd.Series, pd.Series, pd.Series]:
     return customers["name"], areas, keys
 
 
+def period_subtitle(model: PriceModelInput) -> str:
+    """A price-list sheet's subtitle: the volume period, and the example-data warning."""
+    period = f"Volymperiod {model.volume_period[0]} – {model.volume_period[1]}"
+    return f"{period}. {style.XLSX_EXAMPLE_DATA}" if model.example_data else period
+
+
 def write_workbook(
     model: PriceModelInput, result: PriceModelResult, path: Path, label: str | None = None
 ) -> None:
@@ -220,9 +226,7 @@ def write_workbook(
     sheet's subtitle."""
     customer_names, area_names, key_names = _names(model)
     year = model.price_list_year
-    period = f"Volymperiod {model.volume_period[0]} – {model.volume_period[1]}"
-    if model.example_data:
-        period += ". EXEMPELDATA – inte stadens verkliga siffror."
+    period = period_subtitle(model)
     if label:
         period = f"{label}. {period}"
     footer = f"{label.split(':')[0]} – prislista {year}" if label else f"Prislista {year}"
@@ -473,9 +477,7 @@ def write_customer_workbook(
     ``charges`` and ``volumes`` are :func:`report_tables.customer_charges` and
     :func:`report_tables.customer_volumes` for the customer."""
     year = model.price_list_year
-    period = f"Volymperiod {model.volume_period[0]} – {model.volume_period[1]}"
-    if model.example_data:
-        period += ". EXEMPELDATA – inte stadens verkliga siffror."
+    period = period_subtitle(model)
     name = str(neutralise_text(name))  # a name from the data is never a formula
     columns = [
         Col("Tjänsteområde", "label", width=26),
