@@ -20,17 +20,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from bench_calculate import make_folder  # run as a script: benchmarks/ is on sys.path
+from bench_sensitivity import timed
 
 from prismodell.calculation import calculate
-from prismodell.export import staged_output
 from prismodell.inputs import load_calloffs, load_input
 from prismodell.invoices import invoice_lines, write_invoice_basis
+from prismodell.output_folder import output_folder
 
 ADDONS = {
     "Utreda fakturamottagare": 450.0,
@@ -64,15 +64,6 @@ def write_calloffs(folder: Path, rows: int, seed: int = 2) -> None:
     ).to_csv(folder / "calloffs.csv", index=False)
 
 
-def timed(fn, repeat: int) -> tuple[list[float], object]:
-    times, value = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - started)
-    return times, value
-
-
 def show(label: str, times: list[float]) -> None:
     print(f"  {label:<34}median {statistics.median(times):6.2f} s  (best {min(times):.2f})")
 
@@ -99,7 +90,7 @@ def main() -> None:
         print(f"    {len(lines)} fakturarader, {lines['amount'].sum()} kr")
 
         def write() -> None:
-            with staged_output(Path(tmp) / "out") as stage:
+            with output_folder(Path(tmp) / "out") as stage:
                 write_invoice_basis(model, lines, stage)
 
         show("skriva CSV och xlsx", timed(write, args.repeat)[0])

@@ -184,13 +184,7 @@ def parser() -> argparse.ArgumentParser:
         "calculate", help="beräkna självkostnad och prislista för en datamapp"
     )
     calc.add_argument("data_dir", type=Path, metavar="DATAMAPP", help="t.ex. data/2023")
-    calc.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        metavar="UTMAPP",
-        help="mapp för CSV-filerna och prislista.xlsx",
-    )
+    _output_folder_argument(calc, "mapp för CSV-filerna och prislista.xlsx")
     calc.add_argument(
         "--scenario", metavar="NAMN", help="räkna på scenariot DATAMAPP/scenarios/NAMN.yml"
     )
@@ -219,26 +213,14 @@ def parser() -> argparse.ArgumentParser:
         "månadsvis i efterskott",
     )
     inv.add_argument("data_dir", type=Path, metavar="DATAMAPP", help="t.ex. data/2023")
-    inv.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        metavar="UTMAPP",
-        help="mapp för invoice_lines.csv och fakturaunderlag.xlsx",
-    )
+    _output_folder_argument(inv, "mapp för invoice_lines.csv och fakturaunderlag.xlsx")
     inv.set_defaults(func=cmd_invoices)
 
     vol = commands.add_parser(
         "volumes", help="räkna fram årets volymer ur källsystemens uttag (extracts.yml)"
     )
     vol.add_argument("data_dir", type=Path, metavar="DATAMAPP", help="t.ex. data/2024")
-    vol.add_argument(
-        "--out",
-        type=Path,
-        required=True,
-        metavar="UTMAPP",
-        help="mapp för volumes.csv, volume_quality.csv och volymer.xlsx",
-    )
+    _output_folder_argument(vol, "mapp för volumes.csv, volume_quality.csv och volymer.xlsx")
     vol.set_defaults(func=cmd_volumes)
 
     year = commands.add_parser(
@@ -253,6 +235,11 @@ def parser() -> argparse.ArgumentParser:
     )
     year.set_defaults(func=cmd_new_year)
     return root
+
+
+def _output_folder_argument(command: argparse.ArgumentParser, what: str) -> None:
+    """The required ``--out`` of the commands that write an output folder."""
+    command.add_argument("--out", type=Path, required=True, metavar="UTMAPP", help=what)
 
 
 def _os_error_file(error: OSError) -> str:
