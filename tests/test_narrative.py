@@ -458,10 +458,12 @@ def test_key_message_is_two_sentences_from_the_engine(example):
     message = views.key_message(model, result)
     comparison = result.comparison
     difference = comparison.new_total - comparison.previous_total
-    assert message.count(". ") == 1 and message.endswith(".")
+    assert message.count(". ") == 2 and message.endswith(".")
     assert format_kr(result.total_full_cost) in message
-    assert format_kr(abs(difference)) in message
-    assert ("en minskning" if difference < 0 else "en ökning") in message
+    assert format_signed_kr(difference) in message
+    assert views.change_text(
+        "den totala debiteringen", comparison.new_total, comparison.previous_total
+    ) in message
     areas = comparison.by_area
     by_area = areas.assign(d=areas["new"] - areas["previous"])
     largest = by_area.loc[by_area["d"].abs().idxmax()]

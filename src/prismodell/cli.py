@@ -29,6 +29,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     from .calculation import calculate
     from .export import write_outputs
     from .inputs import load_input
+    from .narrative_views import totals_change_text
     from .output_folder import check_output_folder
     from .workbook import write_workbook
 
@@ -60,9 +61,6 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     def kr(value: float) -> str:
         return style.plain_spaces(style.format_kr(value))
 
-    def pct(value: float) -> str:
-        return style.plain_spaces(style.format_percent(value, signed=True))
-
     for row in result.full_cost.itertuples():
         print(f"  {names[row.service_area]:<{width}}{kr(row.full_cost):>18}")
     print(f"  {'Totalt':<{width}}{kr(result.total_full_cost):>18}")
@@ -70,11 +68,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     print(f"Kunder med debitering: {customers}")
     if result.comparison is not None:
         c = result.comparison
-        print(
-            "Jämfört med förra året: "
-            f"{pct(c.change_excluding)} exklusive, {pct(c.change_including)} inklusive "
-            "förändrade uppdrag"
-        )
+        print(f"Jämfört med föregående år: {style.plain_spaces(totals_change_text(c))}")
         if c.joined or c.left:
             print(f"Nya kunder: {len(c.joined)}, kunder som har lämnat: {len(c.left)}")
     print(f"Skrev {len(written)} filer till {args.out}:")

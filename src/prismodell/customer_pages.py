@@ -22,7 +22,7 @@ from .calculation import PriceModelResult
 from .decomposition import PARTS, change_parts, previous_year
 from .figures import customer_figure
 from .inputs import PriceModelInput
-from .narrative_views import format_period
+from .narrative_views import change_text, format_period
 from .style import md_escape
 from .workbook import write_customer_workbook
 
@@ -81,9 +81,7 @@ def index_page(model: PriceModelInput, result: PriceModelResult, overview: pd.Da
         rows = pd.concat([rows, tables.leaver_rows(result)[columns]], ignore_index=True)
     table = tables.with_total(rows, "name", sums)
     if has_previous:
-        last = table.index[-1]
-        previous = table.at[last, "previous"]
-        table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
+        table = tables.total_row_change(table, "total")
     caption = tables.caption(model, f"Pris per kund, prislista {year}")
     # each name links to the customer's price sheet (leavers have none, nor the total row)
     pages = [f"{page_name(c)}.html" for c in overview["customer_id"]]
@@ -142,9 +140,7 @@ def customer_page(
         charges[columns], "label", [c for c in ("new", "previous", "difference") if c in columns]
     )
     if has_previous:
-        last = table.index[-1]
-        previous = table.at[last, "previous"]
-        table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
+        table = tables.total_row_change(table)
     caption = tables.caption(model, f"Pris per tjänsteområde för {name}")
     lines.append(_raw_html(style.table_html(table, formats, headers, caption, total_row=True)))
 
@@ -201,25 +197,8 @@ def customer_page(
     )
 
     lines += ["## Förändring mot föregående år", ""]
-    if not has_previous:
-        lines.append("Underlaget innehåller inga debiteringar från föregående år att jämföra med.")
-    else:
-        previous_total = float(charges["previous"].sum())
-        difference = total - previous_total
-        if previous_total == 0:
-            lines.append(
-                f"Kunden debiterades inte för bastjänster föregående år; hela priset "
-                f"{style.format_kr(total)} är nytt."
-            )
-        elif difference == 0:
-            lines.append("Priset är detsamma som föregående år.")
-        else:
-            direction = "ökar" if difference > 0 else "minskar"
-            lines.append(
-                f"Jämfört med föregående år ({style.format_kr(previous_total)}) {direction} "
-                f"priset med {style.format_kr(abs(difference))} "
-                f"({style.format_percent(difference / previous_total, signed=True)})."
-            )
+    previous_total = float(charges["previous"].sum()) if has_previous else None
+    lines.append(change_text("priset", total, previous_total))
     alt = style.md_escape(
         f"Stapeldiagram: pris per tjänsteområde för {name}"
         + (" i år och föregående år; siffrorna står i tabellen Pris per tjänsteområde."

@@ -838,11 +838,6 @@ SCENARIO_COLOURS = ("#0072B2", "#E69F00")  # first and second scenario of a pair
 SCENARIO_HATCHES = ("///", "")
 
 
-def _signed_kr(value: float) -> str:
-    text = style.format_kr(value)
-    return "+" + text if round(value) > 0 else text
-
-
 def _paired_barh(
     frame: pd.DataFrame,
     label: str,
@@ -875,7 +870,7 @@ def _paired_barh(
             ax.text(
                 v,
                 yi + offset,
-                f" {_signed_kr(v)} ",
+                f" {style.format_signed_kr(v)} ",
                 va="center",
                 ha="left" if v >= 0 else "right",
                 fontsize=6.5 if rows > 6 else 7,

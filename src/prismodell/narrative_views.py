@@ -15,7 +15,7 @@ from html import escape
 import pandas as pd
 
 from .billing import MONTHS_SV, billing_month
-from .calculation import PriceModelResult
+from .calculation import Comparison, PriceModelResult
 from .inputs import PriceModelInput
 from .narrative import (
     NEW_SERVICE,
@@ -27,7 +27,13 @@ from .narrative import (
     Narrative,
     OtherItem,
 )
-from .report_tables import KEY_FORMATS, area_keys_table, area_names
+from .report_tables import (
+    KEY_FORMATS,
+    area_keys_table,
+    area_names,
+    customer_changes_text,
+    relative_change,
+)
 from .style import (
     format_kr,
     format_number,
@@ -101,6 +107,75 @@ def format_period(start: str, end: str) -> str:
     return f"{one(start)} – {one(end)}"
 
 
+# ------------------------------------------------------------------ change against last year
+
+NO_PREVIOUS_YEAR = (
+    "Underlaget innehåller inga debiteringar från föregående år, så ingen jämförelse görs."
+)
+
+
+def change_text(subject: str, new: float, previous: float | None) -> str:
+    """The one sentence on a change against last year (plain text, numbers formatted), e.g.
+    'Jämfört med föregående år ökar priset från 100 kr till 110 kr, +10 kr (+10,0 %).'
+
+    ``subject`` is what changes, in definite form ('priset', 'den totala debiteringen');
+    ``previous`` None means the data has no previous year. Four cases: an increase or a
+    decrease (kronor and per cent both signed), no change, and nothing last year (0 kr: no
+    percentage of nothing, see :func:`relative_change`)."""
+    if previous is None:
+        return NO_PREVIOUS_YEAR
+    difference = new - previous
+    if round(difference) == 0:  # amounts are shown to the krona
+        return f"Jämfört med föregående år har {subject} inte förändrats: {format_kr(new)}."
+    change = relative_change(new, previous)
+    if change is None:
+        return f"Föregående år var {subject} 0 kr; hela beloppet {format_kr(new)} är nytt i år."
+    direction = "ökar" if difference > 0 else "minskar"
+    return (
+        f"Jämfört med föregående år {direction} {subject} från {format_kr(previous)} till "
+        f"{format_kr(new)}, {format_signed_kr(difference)} "
+        f"({format_percent(change, signed=True)})."
+    )
+
+
+def excluding_change(comparison: Comparison) -> float | None:
+    """The relative change without the changed assignments (new and removed base services)."""
+    return relative_change(
+        comparison.new_total - comparison.changed_assignments_total, comparison.previous_total
+    )
+
+
+def totals_change_text(comparison: Comparison) -> str:
+    """'−2,6 % exklusive och −1,1 % inklusive förändrade uppdrag' (the two totals of rule 10)."""
+    including = relative_change(comparison.new_total, comparison.previous_total)
+    return (
+        f"{format_percent(excluding_change(comparison), signed=True)} exklusive och "
+        f"{format_percent(including, signed=True)} inklusive förändrade uppdrag"
+    )
+
+
+def comparison_summary_text(model: PriceModelInput, result: PriceModelResult) -> str:
+    """The summary chapter's paragraph comparing the old and the new price model."""
+    comparison = result.comparison
+    if comparison is None:
+        return NO_PREVIOUS_YEAR
+    text = (
+        f"Med den nya prismodellen debiteras kunderna sammanlagt "
+        f"{format_kr(comparison.new_total)} för prislistan {model.price_list_year}. "
+        + change_text(
+            "kostnaden inklusive förändrade uppdrag",
+            comparison.new_total,
+            comparison.previous_total,
+        )
+        + " De förändrade uppdragen – nya och borttagna bastjänster – har en sammanlagd "
+        f"kostnadseffekt på {format_kr(comparison.changed_assignments_total)}. Exklusive "
+        f"förändrade uppdrag är förändringen "
+        f"{format_percent(excluding_change(comparison), signed=True)}."
+    )
+    joined_left = customer_changes_text(model, result)
+    return f"{text} {joined_left}" if joined_left else text
+
+
 # --------------------------------------------------------------------------- Om rapporten
 
 
@@ -120,25 +195,19 @@ def report_facts(model: PriceModelInput, result: PriceModelResult) -> dict[str, 
 
 
 def change_sentence(model: PriceModelInput, result: PriceModelResult) -> str:
-    """One sentence on the change against last year (plain text, numbers formatted)."""
+    """One sentence on the change of the total charge against last year (plain text), with
+    the change without new and removed base services when there are any."""
     comparison = result.comparison
-    if comparison is None or comparison.previous_total <= 0:
-        return (
-            "Datamappen innehåller inga debiteringar från föregående år, så rapporten gör "
-            "ingen jämförelse med förra årets prislista."
+    if comparison is None:
+        return change_text("den totala debiteringen", 0.0, None)
+    text = change_text("den totala debiteringen", comparison.new_total, comparison.previous_total)
+    excluding = excluding_change(comparison)
+    if comparison.changed_assignments_total and excluding is not None:
+        text = (
+            text.removesuffix(".") + "; utan nya och borttagna bastjänster är förändringen "
+            f"{format_percent(excluding, signed=True)}."
         )
-    including = comparison.change_including
-    direction = "ökar" if including > 0 else "minskar" if including < 0 else "är oförändrad"
-    amount = format_percent(abs(including))
-    text = f"Jämfört med föregående år {direction} den totala debiteringen"
-    text += f" med {amount}" if including else ""
-    if comparison.changed_assignments_total:
-        excluding = comparison.change_excluding
-        text += (
-            f"; utan nya och borttagna bastjänster är förändringen "
-            f"{format_percent(excluding, signed=True)}"
-        )
-    return text + "."
+    return text
 
 
 def context_table(narrative: Narrative) -> pd.DataFrame:
@@ -814,35 +883,29 @@ def other_items_markdown(items: Iterable[OtherItem]) -> str:
 
 
 def key_message(model: PriceModelInput, result: PriceModelResult) -> str:
-    """The report in two sentences: the total and its change, and where the change lies."""
+    """The report in a few sentences: the total, its change, and where the change lies."""
     year = model.price_list_year
     total = result.total_full_cost
     comparison = result.comparison
     first = f"Självkostnaden för prislistan {year} är {format_kr(total)}"
     if comparison is None or comparison.previous_total <= 0:
+        previous = None if comparison is None else comparison.previous_total
+        new = 0.0 if comparison is None else comparison.new_total
         return (
-            first + " och fördelas på kunderna efter deras volymer. Underlaget har inga "
-            "debiteringar från föregående år, så rapporten gör ingen jämförelse."
+            f"{first} och fördelas på kunderna efter deras volymer. "
+            + change_text("den totala debiteringen", new, previous)
         )
-    difference = comparison.new_total - comparison.previous_total
-    change = format_percent(comparison.change_including, signed=True)
-    direction = "en ökning" if difference > 0 else "en minskning"
-    first += (
-        f", {direction} med {format_kr(abs(difference))} ({change}) från föregående års "
-        f"{format_kr(comparison.previous_total)}."
-        if difference
-        else ", samma som föregående år."
-    )
+    change = change_text("den totala debiteringen", comparison.new_total, comparison.previous_total)
     by_area = comparison.by_area.assign(difference=lambda f: f["new"] - f["previous"])
     largest = by_area.loc[by_area["difference"].abs().idxmax()]
     customers = comparison.by_customer
     raised = int((customers["new"] > customers["previous"]).sum())
-    second = (
+    last = (
         f"Störst förändring har {area_names(model)[largest['service_area']].lower()} "
         f"({format_signed_kr(largest['difference'])}), och {raised} av {len(customers)} kunder "
         "får ett högre pris än förra året."
     )
-    return f"{first} {second}"
+    return f"{first}. {change} {last}"
 
 
 def open_questions(narrative: Narrative, model: PriceModelInput) -> list[str]:

@@ -96,18 +96,36 @@ def with_total(
     return pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
 
 
+def relative_change(new, previous):
+    """The change against last year as a share of last year: (new − previous) / previous,
+    e.g. -0.026. None (in a Series: NaN) where last year is 0 kr or less, since no percentage
+    can be taken of nothing. Works on numbers and on aligned Series.
+
+    The one place the views compute it (it lives here, below narrative_views, because the
+    tables need it too); format it with :func:`prismodell.style.format_percent`."""
+    if isinstance(previous, pd.Series):
+        return (new - previous) / previous.where(previous > 0)
+    if previous is None or not previous > 0:
+        return None
+    return (new - previous) / previous
+
+
 def _change(frame: pd.DataFrame) -> pd.DataFrame:
     frame["difference"] = frame["new"] - frame["previous"]
-    frame["change"] = frame["difference"] / frame["previous"].where(frame["previous"] > 0)
+    frame["change"] = relative_change(frame["new"], frame["previous"])
     return frame
 
 
-def _with_total_change(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
-    table = with_total(frame, label_column, ["previous", "new", "difference"])
+def total_row_change(table: pd.DataFrame, new: str = "new") -> pd.DataFrame:
+    """Fill the relative change of a table's total row (the last, from :func:`with_total`);
+    ``new`` names this year's column."""
     last = table.index[-1]
-    previous = table.at[last, "previous"]
-    table.at[last, "change"] = table.at[last, "difference"] / previous if previous else None
+    table.at[last, "change"] = relative_change(table.at[last, new], table.at[last, "previous"])
     return table
+
+
+def _with_total_change(frame: pd.DataFrame, label_column: str) -> pd.DataFrame:
+    return total_row_change(with_total(frame, label_column, ["previous", "new", "difference"]))
 
 
 # --------------------------------------------------------------------------- full cost
@@ -567,7 +585,7 @@ def customer_overview(model: PriceModelInput, result: PriceModelResult) -> pd.Da
         by_customer = result.comparison.by_customer.set_index("customer_id")
         table["previous"] = table["customer_id"].map(by_customer["previous"]).fillna(0.0)
         table["difference"] = table["total"] - table["previous"]
-        table["change"] = table["difference"] / table["previous"].where(table["previous"] > 0)
+        table["change"] = relative_change(table["total"], table["previous"])
     return sort_by_name(table)
 
 

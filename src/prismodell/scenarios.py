@@ -57,6 +57,7 @@ from .report_tables import (
     area_names,
     customer_names,
     key_names,
+    relative_change,
     staff_category_label,
 )
 
@@ -793,10 +794,6 @@ def _sorted_by_change(frame: pd.DataFrame, ties: list[str]) -> pd.DataFrame:
     return order.drop(columns="_size").reset_index(drop=True)
 
 
-def _relative(difference: pd.Series, base: pd.Series) -> pd.Series:
-    return difference / base.where(base > 0)
-
-
 def compare_results(
     base_model: PriceModelInput,
     base: PriceModelResult,
@@ -822,7 +819,7 @@ def compare_results(
         .astype({"base": float, "scenario": float})
     )
     both["difference"] = both["scenario"] - both["base"]
-    both["change"] = _relative(both["difference"], both["base"])
+    both["change"] = relative_change(both["scenario"], both["base"])
 
     order = list(base_model.service_areas["service_area"])
     by_area = both.groupby("service_area")[["base", "scenario"]].sum().reindex(order, fill_value=0)
@@ -833,7 +830,7 @@ def compare_results(
     )
     by_area.insert(1, "area", by_area["service_area"].map(areas))
     by_area["cost_change"] = by_area["scenario"] - by_area["base"]
-    by_area["change"] = _relative(by_area["cost_change"], by_area["base"])
+    by_area["change"] = relative_change(by_area["scenario"], by_area["base"])
     moved = both["redistribution"].abs().groupby(both["service_area"]).sum()
     by_area["redistribution"] = by_area["service_area"].map(moved).fillna(0.0).round(6)
 
@@ -844,7 +841,7 @@ def compare_results(
     per_customer = both.groupby(["customer_id", "name"], as_index=False)[
         ["base", "scenario", "difference"]
     ].sum()
-    per_customer["change"] = _relative(per_customer["difference"], per_customer["base"])
+    per_customer["change"] = relative_change(per_customer["scenario"], per_customer["base"])
     by_customer = _sorted_by_change(per_customer, ["customer_id"])
     return ScenarioComparison(by_customer_area, by_customer, by_area)
 
@@ -965,11 +962,6 @@ def changes_by_area_wide(run: ScenarioRun, n: int = 15) -> pd.DataFrame:
     return wide
 
 
-def _signed_kr(value: float) -> str:
-    text = style.format_kr(value)
-    return ("+" + text) if round(value) > 0 else text
-
-
 def summary_text(run: ScenarioRun) -> str:
     """The scenario's effect in two or three Swedish sentences (for the book and the CLI)."""
     c = run.comparison
@@ -983,7 +975,7 @@ def summary_text(run: ScenarioRun) -> str:
         parts.append(
             f"Scenariot ändrar den sammanlagda självkostnaden från "
             f"{style.format_kr(c.base_total)} till {style.format_kr(c.scenario_total)}, en "
-            f"kostnadsförändring på {_signed_kr(c.cost_change)} "
+            f"kostnadsförändring på {style.format_signed_kr(c.cost_change)} "
             f"({style.format_percent(c.cost_change / c.base_total, signed=True)})."
         )
     unchanged = c.by_area.loc[c.by_area["cost_change"] == 0, "area"].tolist()
@@ -1009,7 +1001,7 @@ def summary_text(run: ScenarioRun) -> str:
         first = top.iloc[0]
         parts.append(
             f"Störst blir förändringen för {first['name']} inom {first['area']}: "
-            f"{_signed_kr(first['difference'])}"
+            f"{style.format_signed_kr(first['difference'])}"
             + (
                 f" ({style.format_percent(first['change'], signed=True)})."
                 if pd.notna(first["change"])
@@ -1046,7 +1038,7 @@ def comparison_text(run: ScenarioRun, top: int = 15) -> str:
         return style.plain_spaces(style.format_kr(value))
 
     def signed(value: float) -> str:
-        return style.plain_spaces(_signed_kr(value))
+        return style.plain_spaces(style.format_signed_kr(value))
 
     def pct(value: float) -> str:
         return style.plain_spaces(style.format_percent(value, signed=True))

@@ -20,6 +20,7 @@ from . import dedicated, style
 from .calculation import PriceModelResult
 from .export import neutralise_column, neutralise_text
 from .inputs import PriceModelInput
+from .narrative_views import totals_change_text
 from .output_folder import WORKBOOK_CREATOR, build_time
 from .report_tables import staff_category_label
 
@@ -395,10 +396,6 @@ def write_workbook(
             _comparison_sheet(book, result, customer_names, area_names, year)
 
 
-def _pct(value: float) -> str:
-    return style.plain_spaces(style.format_percent(value, signed=True))
-
-
 def _comparison_sheet(
     book: Book,
     result: PriceModelResult,
@@ -415,9 +412,7 @@ def _comparison_sheet(
         book,
         "Jämförelse",
         f"Jämförelse {year - 1} och {year} per kund och tjänsteområde",
-        f"Totalt {_pct(comparison.change_excluding)} exklusive och "
-        f"{_pct(comparison.change_including)}"
-        " inklusive förändrade uppdrag "
+        f"Totalt {style.plain_spaces(totals_change_text(comparison))} "
         f"({style.plain_spaces(style.format_kr(comparison.changed_assignments_total))}).",
         [
             Col("Kund-id", "customer_id", width=26),
