@@ -51,7 +51,7 @@ from .inputs import (
     unknown_problems,
     validate_table,
 )
-from .problems import load_yaml, yaml_text_lines
+from .problems import YamlChecker, known_value_hint, load_yaml
 
 EXTRACTS_FILE = "extracts.yml"
 EXTRACTS_DIR = "extracts"
@@ -142,21 +142,11 @@ def read_yaml_strict(path: Path) -> tuple[Any, str, list[Problem]]:
 # --------------------------------------------------------------------------- extracts.yml
 
 
-class _Checker:
+class _Checker(YamlChecker):
     """Problems in extracts.yml, each with its line and the path of the setting."""
 
     def __init__(self, text: str):
-        self.problems: list[Problem] = []
-        self.lines = yaml_text_lines(text) if text else {}
-
-    def add(self, path: tuple, message: str) -> None:
-        line = None
-        for cut in range(len(path), -1, -1):
-            if path[:cut] in self.lines:
-                line = self.lines[path[:cut]]
-                break
-        shown = " → ".join(str(p + 1 if isinstance(p, int) else p) for p in path) or None
-        self.problems.append(Problem(EXTRACTS_FILE, message, line, shown))
+        super().__init__(EXTRACTS_FILE, text)
 
     def text(self, value: Any, path: tuple, what: str) -> str | None:
         if isinstance(value, bool) or not isinstance(value, str | int) or not str(value).strip():
@@ -357,10 +347,8 @@ def parse_extracts_config(
     for key_id, item in keys.items():
         base = ("keys", key_id)
         if key_id not in key_ids:
-            import difflib
-
-            hint = difflib.get_close_matches(str(key_id), key_ids, n=1, cutoff=0.6)
-            fix = f"Menade du {hint[0]!r}?" if hint else "Nycklarna står i model.yml."
+            fix = known_value_hint(str(key_id), key_ids, list_all=False)
+            fix = fix or "Nycklarna står i model.yml."
             check.add(base, f"nyckeln {key_id!r} finns inte i model.yml. {fix}")
             continue
         if not isinstance(item, dict):

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 # Problem and InputError live in problems.py; other modules keep importing them from here.
-from .problems import MODEL_FILE, InputError, Problem, load_yaml, yaml_text_lines
+from .problems import MODEL_FILE, SLUG, InputError, Problem, YamlChecker, load_yaml
 
 INTERNAL_OVERHEAD = "internt_overhead"
 WEIGHT_TOLERANCE = 1e-9
@@ -707,26 +707,11 @@ def unknown_problems(
 # --------------------------------------------------------------------------- model.yml
 
 
-def _yaml_lines(text: str) -> dict[tuple, int]:
-    """Line number (1-based) of every mapping value and list item, by its path."""
-    return yaml_text_lines(text)
-
-
-class _ModelChecker:
+class _ModelChecker(YamlChecker):
     """Collects problems in model.yml, each with its line and field path."""
 
     def __init__(self, text: str):
-        self.problems: list[Problem] = []
-        self.lines = _yaml_lines(text)
-
-    def add(self, path: tuple, message: str) -> None:
-        line = None
-        for cut in range(len(path), -1, -1):  # nearest existing ancestor carries the line
-            if path[:cut] in self.lines:
-                line = self.lines[path[:cut]]
-                break
-        shown = " → ".join(str(p + 1 if isinstance(p, int) else p) for p in path) or None
-        self.problems.append(Problem(MODEL_FILE, message, line, shown))
+        super().__init__(MODEL_FILE, text)
 
     def number(
         self,
@@ -808,7 +793,6 @@ AREA_FIELDS = ("name", "description", "keys")
 KEY_FIELDS = ("id", "name", "weight", "source")
 
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_SLUG = re.compile(r"^[a-z0-9_]+$")
 
 
 def read_model_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
@@ -908,7 +892,7 @@ def _service_areas(raw: dict, check: _ModelChecker) -> tuple[pd.DataFrame, pd.Da
     for area_id, area in (mapping or {}).items():
         base = ("service_areas", area_id)
         area_id = str(area_id)
-        if area_id == INTERNAL_OVERHEAD or not _SLUG.match(area_id):
+        if area_id == INTERNAL_OVERHEAD or not SLUG.match(area_id):
             check.add(
                 base,
                 f"{area_id!r} kan inte vara id för ett tjänsteområde: använd små "

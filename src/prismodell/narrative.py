@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +30,13 @@ from .inputs import (
     PriceModelInput,
     Problem,
     TableSchema,
-    _yaml_lines,
     duplicate_problems,
     find_table_file,
     parse_number,
     read_raw_table,
     validate_table,
 )
-from .problems import load_yaml
+from .problems import SLUG, FieldProblem, YamlChecker, known_value_hint, load_yaml
 
 NARRATIVE_DIR = "rapport"
 OVERALL = "overgripande"  # the whole business area, where a service area id is expected
@@ -48,7 +46,6 @@ NEW_SERVICE = "ny bastjänst"
 REMOVED_SERVICE = "borttagen bastjänst"
 CHANGES = (NEW_SERVICE, REMOVED_SERVICE)
 YES, NO = "ja", "nej"
-_SLUG = re.compile(r"^[a-z0-9_]+$")
 
 
 # --------------------------------------------------------------------------- typed result
@@ -213,38 +210,17 @@ class Narrative:
 # --------------------------------------------------------------------------- YAML fields
 
 
-class FieldProblem(Problem):
-    """A problem in a YAML file: ``column`` holds the field path (e.g. ``forums → 3 → months``)."""
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.row is not None:
-            where += f", rad {self.row}"
-        if self.column is not None:
-            where += f", fält {self.column}"
-        return f"{where}: {self.message}"
+MISSING = object()  # a field that is not in the file (None is a field left empty)
 
 
-_MISSING = object()
-
-
-class YamlFields:
+class YamlFields(YamlChecker):
     """Typed access to one parsed YAML file; every problem carries its line and field path."""
 
-    def __init__(self, label: str, text: str, data: Any):
-        self.label = label
-        self.data = data
-        self.problems: list[Problem] = []
-        self.lines = _yaml_lines(text)
+    problem_type = FieldProblem
 
-    def add(self, path: tuple, message: str) -> None:
-        line = None
-        for cut in range(len(path), -1, -1):  # the nearest existing ancestor carries the line
-            if path[:cut] in self.lines:
-                line = self.lines[path[:cut]]
-                break
-        shown = " → ".join(str(p + 1 if isinstance(p, int) else p) for p in path) or None
-        self.problems.append(FieldProblem(self.label, message, line, shown))
+    def __init__(self, label: str, text: str, data: Any):
+        super().__init__(label, text)
+        self.data = data
 
     def get(self, path: tuple) -> Any:
         node = self.data
@@ -254,12 +230,12 @@ class YamlFields:
             elif isinstance(part, str) and isinstance(node, dict) and part in node:
                 node = node[part]
             else:
-                return _MISSING
+                return MISSING
         return node
 
     def text(self, path: tuple, required: bool = True, default: str = "") -> str:
         value = self.get(path)
-        if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):
+        if value is MISSING or value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.add(path, "texten saknas. Fyll i en text.")
             return default
@@ -277,7 +253,7 @@ class YamlFields:
     ) -> tuple[Bullet, ...]:
         """A list whose items are texts or (if ``nested``) ``{text: ..., items: [...]}``."""
         value = self.get(path)
-        if value is _MISSING or value is None or value == []:
+        if value is MISSING or value is None or value == []:
             if required:
                 self.add(path, "listan saknas eller är tom. Ange minst en punkt: '- text'.")
             return ()
@@ -311,7 +287,7 @@ class YamlFields:
 
     def mapping(self, path: tuple, what: str, required: bool = True) -> dict:
         value = self.get(path)
-        if value is _MISSING or value is None:
+        if value is MISSING or value is None:
             if required:
                 self.add(path, f"saknas. Ange {what}.")
             return {}
@@ -344,7 +320,7 @@ class YamlFields:
         """A list of mappings: (path of the item, item) for each well-formed one. With
         ``allowed``, unknown fields of each item are reported."""
         value = self.get(path)
-        if value is _MISSING or value is None or value == []:
+        if value is MISSING or value is None or value == []:
             if required:
                 self.add(path, f"listan saknas eller är tom. Ange minst en {what}.")
             return []
@@ -365,7 +341,7 @@ class YamlFields:
         value = self.text(path)
         if not value:
             return ""
-        if not _SLUG.match(value):
+        if not SLUG.match(value):
             self.add(path, f"id {value!r} får bara innehålla a–z, 0–9 och _ (inga å, ä, ö).")
         elif value in seen:
             self.add(path, f"id {value!r} används redan. Varje id måste vara unikt i listan.")
@@ -374,7 +350,7 @@ class YamlFields:
 
     def integer(self, path: tuple, low: int, high: int, required: bool = True) -> int | None:
         value = self.get(path)
-        if value is _MISSING or value is None:
+        if value is MISSING or value is None:
             if required:
                 self.add(path, f"värdet saknas. Ange ett heltal mellan {low} och {high}.")
             return None
@@ -385,7 +361,7 @@ class YamlFields:
 
     def boolean(self, path: tuple, default: bool = False) -> bool:
         value = self.get(path)
-        if value is _MISSING or value is None:
+        if value is MISSING or value is None:
             return default
         if not isinstance(value, bool):
             self.add(path, f"{value!r} ska vara true eller false.")
@@ -396,22 +372,9 @@ class YamlFields:
         value = self.text(path)
         known = list(known)
         if value and value not in known:
-            self.add(path, f"{what} {value!r} finns inte i {where}. {_hint(value, known)}")
+            hint = known_value_hint(value, known)
+            self.add(path, f"{what} {value!r} finns inte i {where}. {hint}")
         return value
-
-
-def _closest(value: str, known: list[str]) -> str | None:
-    """The known value the analyst most likely meant (case and close spelling), or None."""
-    same_case = [k for k in known if k.casefold() == value.casefold()]
-    close = same_case or difflib.get_close_matches(value, known, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def _hint(value: str, known: list[str], list_all: bool = True) -> str:
-    closest = _closest(value, known)
-    if closest:
-        return f"Menade du {closest!r}?"
-    return f"Giltiga värden: {', '.join(known)}." if known and list_all else ""
 
 
 def read_yaml(path: Path, label: str) -> tuple[YamlFields | None, list[Problem]]:
@@ -565,7 +528,7 @@ def choice_column(
             label,
             (
                 f"{value!r} är inte {what} ({', '.join(allowed)}). "
-                + _hint(value, allowed, list_all=False)
+                + known_value_hint(value, allowed, list_all=False)
             ).strip(),
             row,
             column,
@@ -608,7 +571,7 @@ def area_problems(
                     label,
                     f"tjänsteområdet {value!r} finns inte i model.yml (service_areas)"
                     + (f" och är inte {OVERALL!r}" if overall else "")
-                    + f". {_hint(value, known)}",
+                    + f". {known_value_hint(value, known)}",
                     row,
                     column,
                 )
@@ -672,7 +635,7 @@ def _assignments(f: YamlFields, areas: list[str]) -> tuple[BusinessArea, dict]:
             f.add(
                 ("service_areas", area),
                 f"tjänsteområdet {area!r} finns inte i model.yml (service_areas). "
-                f"{_hint(str(area), areas)} Ta bort avsnittet eller rätta id:t.",
+                f"{known_value_hint(str(area), areas)} Ta bort avsnittet eller rätta id:t.",
             )
     for area in areas:
         path = ("service_areas", area)
@@ -737,7 +700,7 @@ def _keys(f: YamlFields, model: PriceModelInput) -> KeyPrinciples:
             f.add(
                 path + ("key_id",),
                 f"nyckeln {key_id!r} hör inte till tjänsteområdet {area!r} i model.yml. "
-                f"{_hint(key_id, own)}",
+                f"{known_value_hint(key_id, own)}",
             )
         remarks.append(
             {
@@ -849,7 +812,7 @@ def _governance(f: YamlFields, areas: list[str]) -> Governance:
                 f.add(
                     path + ("service_areas", i),
                     f"tjänsteområdet {area!r} finns inte i model.yml (service_areas). "
-                    f"{_hint(area, areas)}",
+                    f"{known_value_hint(area, areas)}",
                 )
         count = f.integer(path + ("meetings_per_year",), 1, 52)
         months = _months(f, path + ("months",))
@@ -884,7 +847,8 @@ def _governance(f: YamlFields, areas: list[str]) -> Governance:
     forum_ids = [forum.id for forum in forums]
     for path, target in escalations:
         if target not in forum_ids:
-            f.add(path, f"forumet {target!r} finns inte bland forums. {_hint(target, forum_ids)}")
+            hint = known_value_hint(target, forum_ids)
+            f.add(path, f"forumet {target!r} finns inte bland forums. {hint}")
     return Governance(
         meeting_kinds=pd.DataFrame(kinds, columns=["kind", "name", "description"]),
         forums=tuple(forums),
@@ -1018,7 +982,12 @@ def _source_evaluation(table, label, keys: KeyPrinciples) -> list[Problem]:
 
 def _id_problems(table, column, known, label, what, where) -> list[Problem]:
     return [
-        Problem(label, f"{what} {value!r} finns inte i {where}. {_hint(value, known)}", row, column)
+        Problem(
+            label,
+            f"{what} {value!r} finns inte i {where}. {known_value_hint(value, known)}",
+            row,
+            column,
+        )
         for row, value in table[column].items()
         if value and value not in known
     ]

@@ -13,6 +13,8 @@ an error naming both lines, and anchors and aliases are refused before anything 
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,38 @@ class InputError(Exception):
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class FieldProblem(Problem):
+    """A problem in a YAML file: ``column`` holds the field path (e.g. ``forums → 3 → months``)."""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", rad {self.row}"
+        if self.column is not None:
+            where += f", fält {self.column}"
+        return f"{where}: {self.message}"
+
+
+# An id the analyst chooses (service area, key, forum): lower-case ASCII, digits and _ only,
+# since ids become file names and column names.
+SLUG = re.compile(r"^[a-z0-9_]+$")
+
+
+def closest(value: str, known: list[str]) -> str | None:
+    """The known value the analyst most likely meant (case and close spelling), or None."""
+    same_case = [k for k in known if k.casefold() == value.casefold()]
+    close = same_case or difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def known_value_hint(value: str, known: list[str], list_all: bool = True) -> str:
+    """'Menade du 'x'?' for a near miss, else (with ``list_all``) the valid values."""
+    match = closest(value, known)
+    if match:
+        return f"Menade du {match!r}?"
+    return f"Giltiga värden: {', '.join(known)}." if known and list_all else ""
 
 
 # --------------------------------------------------------------------------- YAML
@@ -205,3 +239,31 @@ def yaml_text_lines(text: str) -> dict[tuple, int]:
         return load_yaml(text, "")[1]
     except InputError:
         return {}
+
+
+def field_path(path: tuple) -> str | None:
+    """A field path as the analyst reads it: ``('forums', 2, 'months')`` → 'forums → 3 →
+    months' (list items counted from 1); None for the whole file."""
+    return " → ".join(str(p + 1 if isinstance(p, int) else p) for p in path) or None
+
+
+class YamlChecker:
+    """Collects the problems of one YAML file, each with the line of its field and the field
+    path. A field that is missing has no line, so the nearest enclosing field's line is used."""
+
+    problem_type: type[Problem] = Problem
+
+    def __init__(self, label: str, text: str):
+        self.label = label
+        self.problems: list[Problem] = []
+        self.lines = yaml_text_lines(text) if text else {}
+
+    def line(self, path: tuple) -> int | None:
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in self.lines:
+                return self.lines[path[:cut]]
+        return None
+
+    def add(self, path: tuple, message: str) -> None:
+        where = self.line(path), field_path(path)
+        self.problems.append(self.problem_type(self.label, message, *where))

@@ -51,7 +51,8 @@ from .inputs import (
     dedicated_over_staffing,
     load_input,
 )
-from .narrative import _MISSING, YamlFields, _hint, read_yaml
+from .narrative import MISSING, YamlFields, read_yaml
+from .problems import known_value_hint
 from .report_tables import (
     TOTAL_LABEL,
     area_names,
@@ -159,7 +160,7 @@ def scenario_file(data_dir: Path | str, name: str) -> Path:
                 f"{SCENARIO_DIR}/NAMN{SCENARIO_SUFFIX} (se docs/price-model.md, Scenarier)."
             )
         else:
-            close = _hint(name, available, list_all=False)
+            close = known_value_hint(name, available, list_all=False)
             fix = f"Tillgängliga scenarier: {', '.join(available)}."
             fix = f"{close} {fix}" if close else fix
         raise InputError([Problem(label, f"scenariot {name!r} finns inte i {folder}. {fix}")])
@@ -233,7 +234,7 @@ class _Parser:
         self, path: tuple, maximum: float | None = None, limit: float = MAX_AMOUNT
     ) -> float | None:
         value = self.f.get(path)
-        if value is _MISSING or value is None:
+        if value is MISSING or value is None:
             self.f.add(path, "värdet saknas. Ange ett tal.")
             return None
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > limit:
@@ -275,7 +276,7 @@ class _Parser:
 
     def mapping(self, name: str, what: str) -> dict:
         value = self.f.get((name,))
-        if value is _MISSING or value is None:
+        if value is MISSING or value is None:
             return {}
         if not isinstance(value, dict):
             self.f.add((name,), f"ska vara {what} på formen {{id: värde, id: värde}}.")
@@ -285,7 +286,7 @@ class _Parser:
     def scenario(self, name: str, path: Path) -> Scenario:
         self.f.fields((), SCENARIO_FIELDS)
         overhead = None
-        if self.f.get(("administration_overhead_per_fte",)) not in (None, _MISSING):
+        if self.f.get(("administration_overhead_per_fte",)) not in (None, MISSING):
             overhead = self._section(
                 "overhead", lambda: self.number(("administration_overhead_per_fte",))
             )
@@ -311,7 +312,7 @@ class _Parser:
                 self.f.add(
                     path,
                     f"nyckeln {key!r} finns inte i model.yml (service_areas → keys). "
-                    f"{_hint(key, known)}",
+                    f"{known_value_hint(key, known)}",
                 )
                 continue
             weight = self.number(path, maximum=1.0)
@@ -330,7 +331,7 @@ class _Parser:
                 self.f.add(
                     path,
                     f"personalkategorin {category!r} finns inte i model.yml (cost_standards). "
-                    f"{_hint(category, known)}",
+                    f"{known_value_hint(category, known)}",
                 )
                 continue
             value = self.number(path)
