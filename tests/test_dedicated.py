@@ -70,6 +70,30 @@ def test_rule5_keys_share_the_rest_and_the_full_cost_is_unchanged(model, mini_mo
     assert base.dedicated_services is None
 
 
+def test_calculate_computes_the_dedicated_and_exact_costs_once(model, monkeypatch):
+    from prismodell import calculation
+
+    calls = {"dedicated": 0, "exact": 0}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        calculation, "dedicated_costs", counted("dedicated", calculation.dedicated_costs)
+    )
+    monkeypatch.setattr(
+        calculation, "exact_full_costs", counted("exact", calculation.exact_full_costs)
+    )
+    result = calculation.calculate(model)
+    assert calls == {"dedicated": 1, "exact": 1}
+    # what full_cost computes alone is what calculate passed it
+    pd.testing.assert_frame_equal(result.full_cost, full_cost(model), check_exact=True)
+
+
 def test_rules6_7_the_customer_pays_its_services_and_gets_a_row_without_volume(model):
     result = calculate(model)
     prices = as_dict(result.price_list)

@@ -64,11 +64,19 @@ def internal_overhead_pool(
     return float(staff + other)
 
 
-def full_cost(model: PriceModelInput) -> pd.DataFrame:
+def full_cost(
+    model: PriceModelInput,
+    *,
+    dedicated: pd.DataFrame | None = None,
+    exact: pd.Series | None = None,
+) -> pd.DataFrame:
     """Rules 1–4: full cost per service area and its build-up, in model order.
 
     Columns: service_area, fte, personnel, administration_overhead, internal_overhead,
-    other_costs, exact_full_cost (C_s) and full_cost (F_s, whole kronor).
+    other_costs, exact_full_cost (C_s), full_cost (F_s, whole kronor), dedicated and
+    keyed_cost. :func:`calculate` passes ``dedicated`` (:func:`dedicated_costs`) and ``exact``
+    (:func:`exact.exact_full_costs`), which it needs itself, so each is computed once; without
+    them they are computed here.
     """
     areas = model.service_areas["service_area"]
     staffing = model.staffing[model.staffing["service_area"] != INTERNAL_OVERHEAD]
@@ -97,9 +105,11 @@ def full_cost(model: PriceModelInput) -> pd.DataFrame:
         + table["other_costs"]
     )
     # F_s decides every krona of the price list: rounded from the exact C_s, not the float.
-    exact = exact_full_costs(model)
+    if exact is None:
+        exact = exact_full_costs(model)
     table["full_cost"] = np.array([round_half_up_exact(c) for c in exact], dtype="int64")
-    dedicated = dedicated_costs(model)
+    if dedicated is None:
+        dedicated = dedicated_costs(model)
     by_area = dedicated.groupby("service_area")["amount"].sum()
     table["dedicated"] = areas.map(by_area).fillna(0.0).to_numpy(dtype=float)
     # K_s >= 0 exactly (dedicated FTEs are part of the area's staffing); clip float noise only.
@@ -528,11 +538,11 @@ class PriceModelResult:
 
 def calculate(model: PriceModelInput) -> PriceModelResult:
     """Run rules 1–10 on a validated input folder."""
-    costs = full_cost(model)
-    pools = key_pools(costs, model.keys)
-    allocation = allocate(pools, model.volumes)
     dedicated = dedicated_costs(model)
     exact_costs = exact_full_costs(model)
+    costs = full_cost(model, dedicated=dedicated, exact=exact_costs)
+    pools = key_pools(costs, model.keys)
+    allocation = allocate(pools, model.volumes)
     exact_dedicated = exact_dedicated_costs(model, dedicated)
     prices = price_list(
         allocation,
