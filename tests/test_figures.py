@@ -3,6 +3,12 @@ labels, on the small fixture and without errors on the 2023 example data."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
+import matplotlib
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -231,3 +237,45 @@ def test_a_figure_without_text_alternative_is_refused():
     fig = figures.new_figure(5)
     with pytest.raises(ValueError, match="alternativtext"):
         figures.as_image(fig)
+
+
+# --------------------------------------------------------------------------- no global state
+
+
+def test_importing_the_figures_changes_no_matplotlib_setting():
+    # a fresh interpreter: this test process has imported the module long ago
+    code = (
+        "import matplotlib, json\n"
+        "before = {k: repr(v) for k, v in matplotlib.rcParams.items()}\n"
+        "import prismodell.figures\n"
+        "after = {k: repr(v) for k, v in matplotlib.rcParams.items()}\n"
+        "print(json.dumps(sorted(k for k in before if before[k] != after[k])))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert json.loads(out.stdout) == []  # the backend is an rcParam too
+
+
+def test_a_figure_and_its_rendering_leave_the_settings_as_they_were(mini_model):
+    model, result = mini_model
+    before = dict(matplotlib.rcParams)
+    fig = figures.full_cost_figure(result.full_cost, tables.area_names(model))
+    figures.png_bytes(fig)
+    assert dict(matplotlib.rcParams) == before
+    ax = fig.axes[0]  # ... yet the figure has the house style
+    assert ax.title.get_fontweight() == "bold" and not ax.spines["top"].get_visible()
+    assert {t.get_fontsize() for t in ax.get_yticklabels()} == {8}
+
+
+def test_a_callers_settings_do_not_change_the_figure(mini_model):
+    model, result = mini_model
+
+    def png() -> bytes:
+        fig = figures.full_cost_figure(result.full_cost, tables.area_names(model))
+        return figures.png_bytes(fig)
+
+    plain = png()
+    with matplotlib.rc_context({"font.size": 20, "xtick.labelsize": 20, "axes.grid": False}):
+        assert png() == plain

@@ -20,7 +20,7 @@ from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
 from .decomposition import PARTS, change_parts, previous_year
-from .figures import customer_figure
+from .figures import customer_figure, house_style
 from .inputs import PriceModelInput
 from .narrative_views import change_text, format_period
 from .style import md_escape
@@ -336,7 +336,10 @@ def write_customer_pages(
         charges = tables.customer_charges(model, result, customer["customer_id"])
         figure = customer_figure(charges, fig=figure)
         # constrained layout already fits the margins; no "tight" bbox (a second draw)
-        figure.savefig(images / f"{name}.png", dpi=IMAGE_DPI, bbox_inches=None, facecolor="white")
+        with house_style():  # the ticks are made as it draws
+            figure.savefig(
+                images / f"{name}.png", dpi=IMAGE_DPI, bbox_inches=None, facecolor="white"
+            )
         write_customer_workbook(
             model,
             charges,

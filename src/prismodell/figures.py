@@ -1,7 +1,11 @@
 """House style of the report's figures: pure functions, DataFrames in, matplotlib Figure out.
 
-Every function uses the object-oriented API (no pyplot state, never ``plt.show``), so that it
-runs under the Agg backend in papermill, in the customer-page writer and in the tests. Labels
+Every function uses the object-oriented API (no pyplot state, never ``plt.show``): a
+:class:`~matplotlib.figure.Figure` renders to PNG without any backend being chosen, so the
+module sets none and leaves the kernel's or the caller's alone. The house style is applied as a
+matplotlib style context around each figure function and each rendering (:func:`house_style`),
+never by changing the global rcParams, so importing or calling this module changes nothing for
+other plots in the same process. Labels
 are Swedish, numbers are formatted by :mod:`prismodell.style`, and the figures are sized for an
 A4 page (about 16 cm wide) and stay readable in greyscale print (hatches and edges, not only
 colour).
@@ -9,22 +13,21 @@ colour).
 
 from __future__ import annotations
 
+import functools
 import io
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import ParamSpec, TypeVar
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Patch, PathPatch, Rectangle  # noqa: E402
-from matplotlib.path import Path  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from . import style  # noqa: E402
+from . import style
 
 CM = 1 / 2.54
 PAGE_WIDTH = 16 * CM  # inches
@@ -53,17 +56,36 @@ STYLE_RC = {
 }
 
 
-def apply_style() -> None:
-    """Set the house style globally (matplotlib rcParams) for the following figures."""
-    matplotlib.rcParams.update(STYLE_RC)
+def house_style():
+    """The house style as a context (``with house_style(): ...``): matplotlib reads rcParams
+    both when a figure is built and when it is drawn (ticks are made at draw time), so both
+    happen inside it; the global rcParams are restored on leaving."""
+    return matplotlib.rc_context(STYLE_RC)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def styled(function: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run a figure function (or a rendering) inside :func:`house_style`."""
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with house_style():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@styled
 def new_figure(height_cm: float, width_cm: float = 16.0) -> Figure:
-    """An empty house-style figure of the given size (no pyplot state)."""
-    apply_style()
+    """An empty house-style figure of the given size (no pyplot state). Draw on it inside
+    :func:`house_style` (every figure function here does)."""
     return Figure(figsize=(width_cm * CM, height_cm * CM), layout="constrained")
 
 
+@styled
 def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
     """The figure as PNG bytes (tight bounding box, white background)."""
     buffer = io.BytesIO()
@@ -197,6 +219,7 @@ def _tidy_barh(ax, labels: Sequence[str], max_value: float) -> None:
 # --------------------------------------------------------------------------- full cost
 
 
+@styled
 def full_cost_figure(
     full_cost: pd.DataFrame,
     area_labels: Mapping[str, str] | None = None,
@@ -255,6 +278,7 @@ def full_cost_figure(
 # --------------------------------------------------------------------------- allocation
 
 
+@styled
 def allocation_figure(
     by_key: pd.DataFrame,
     title: str = "Fördelning per kund och fördelningsnyckel",
@@ -313,6 +337,7 @@ def allocation_figure(
 # --------------------------------------------------------------------------- change
 
 
+@styled
 def change_figure(
     comparison: pd.DataFrame,
     label: str = "name",
@@ -378,6 +403,7 @@ def change_figure(
 # --------------------------------------------------------------------------- one customer
 
 
+@styled
 def customer_figure(
     charges: pd.DataFrame,
     title: str | None = None,
@@ -393,7 +419,6 @@ def customer_figure(
     rows = len(charges)
     height = _barh_height_cm(rows, 0.95, 3.2) * CM
     if fig is None:
-        apply_style()
         fig = Figure(figsize=(PAGE_WIDTH, height))
     else:
         fig.clear()
@@ -560,6 +585,7 @@ def _ribbon(x0: float, x1: float, y0: tuple[float, float], y1: tuple[float, floa
     return Path(vertices, codes)
 
 
+@styled
 def kronor_flow_figure(
     full_cost: pd.DataFrame,
     unit_prices: pd.DataFrame,
@@ -715,6 +741,7 @@ ILLUSTRATIVE_NOTE = "Ofylld markering = illustrativ (antagen) tidpunkt"
 _MEETING_MARKERS = ["o", "s", "D", "^", "v", "P"]
 
 
+@styled
 def annual_cycle_figure(
     meetings: pd.DataFrame, events: pd.DataFrame, title: str = "Årshjul"
 ) -> Figure:
@@ -903,6 +930,7 @@ def _paired_barh(
     return describe(fig, alt, data, {names[0]: "signed_kr", names[1]: "signed_kr"})
 
 
+@styled
 def tornado_figure(
     frame: pd.DataFrame,
     down_label: str,
@@ -923,6 +951,7 @@ def tornado_figure(
     return _paired_barh(frame, label, (down, up), (down_label, up_label), height, 0.45, 34, title)
 
 
+@styled
 def behaviour_figure(
     overview: pd.DataFrame,
     title: str = "",
@@ -947,6 +976,7 @@ def behaviour_figure(
 # ---- scenarios
 
 
+@styled
 def scenario_change_figure(
     changes: pd.DataFrame,
     title: str = "Förändring per kund i scenariot, uppdelad på tjänsteområden",
@@ -1073,6 +1103,7 @@ def _draw_trend_lines(ax, frame: pd.DataFrame, years: Sequence[str], label: str,
         )
 
 
+@styled
 def trend_lines_figure(
     frame: pd.DataFrame,
     years: Sequence[str],
@@ -1096,6 +1127,7 @@ def trend_lines_figure(
     return _describe_trend(fig, "Linjediagram", frame, years, label, "kronor", "kr")
 
 
+@styled
 def trend_panels_figure(
     frame: pd.DataFrame,
     years: Sequence[str],
@@ -1144,6 +1176,7 @@ def trend_panels_figure(
     )
 
 
+@styled
 def customer_trend_figure(
     frame: pd.DataFrame,
     years: Sequence[str],
