@@ -50,7 +50,7 @@ def example_book(tmp_path_factory):
     from prismodell.calculation import calculate
     from prismodell.inputs import load_input
     from prismodell.pipeline import build_book
-    from prismodell.scenarios import list_scenarios
+    from prismodell.scenario_file import list_scenarios
 
     out = tmp_path_factory.mktemp("book") / "_build"
     scenarios = tuple(list_scenarios(DATA_2023))  # the example scenarios build in CI too

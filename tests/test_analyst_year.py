@@ -403,7 +403,7 @@ def test_customer_index_keeps_the_previous_total(mini: Path):
 
 
 def test_walk_through_is_linked_and_its_scenario_example_is_valid(tmp_path: Path):
-    from prismodell.scenarios import SCENARIO_FIELDS, load_scenario
+    from prismodell.scenario_file import SCENARIO_FIELDS, load_scenario
 
     assert "(docs/arsrutin.md)" in (REPO / "README.md").read_text(encoding="utf-8")
     text = (REPO / "docs" / "arsrutin.md").read_text(encoding="utf-8")

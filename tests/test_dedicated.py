@@ -13,7 +13,9 @@ from prismodell import customer_pages, dedicated
 from prismodell import report_tables as tables
 from prismodell.calculation import calculate, dedicated_costs, full_cost, key_pools
 from prismodell.inputs import InputError, load_input
-from prismodell.scenarios import load_scenario, run_scenario, scenario_changes
+from prismodell.scenario_comparison import run_scenario
+from prismodell.scenario_file import load_scenario
+from prismodell.scenario_views import scenario_changes
 
 from .conftest import DATA_2023, REPO, run_cli
 from .test_bad_input import append, edit, run_bad

@@ -13,19 +13,19 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from prismodell import figures, scenarios
+from prismodell import figures
 from prismodell.calculation import calculate
 from prismodell.inputs import InputError, load_input
-from prismodell.scenarios import (
+from prismodell.scenario_comparison import compare_results, run_scenario
+from prismodell.scenario_file import (
     Scenario,
     StaffingChange,
     VolumeChange,
     apply_scenario,
-    compare_results,
     list_scenarios,
     load_scenario,
-    run_scenario,
 )
+from prismodell.scenario_views import changes_by_area_wide, summary_text
 
 from .conftest import DATA_2023, MINI, run_cli
 
@@ -198,7 +198,7 @@ volume_changes:
     pd.testing.assert_frame_equal(run.result.full_cost, base.full_cost)
     assert (run.comparison.by_customer_area["difference"] == 0).all()
     assert run.comparison.cost_change == 0 and run.comparison.redistribution == 0
-    assert "Ingen kostnad omfördelas" in scenarios.summary_text(run)
+    assert "Ingen kostnad omfördelas" in summary_text(run)
 
 
 # --------------------------------------------------------------------------- errors
@@ -455,7 +455,7 @@ def test_cost_standard_change_is_a_cost_change_not_a_redistribution(model_2023):
 
 def test_figure_of_changes(model_2023):
     run = run_scenario(DATA_2023, "tyngre_vikt_felaktiga_fakturor", model_2023)
-    wide = scenarios.changes_by_area_wide(run, 10)
+    wide = changes_by_area_wide(run, 10)
     assert len(wide) == 10 and list(wide.columns) == list(model_2023.service_areas["name"])
     fig = figures.scenario_change_figure(wide)
     assert figures.png_bytes(fig, dpi=50).startswith(b"\x89PNG")

@@ -40,7 +40,7 @@ def cmd_calculate(args: argparse.Namespace) -> int:
     if args.scenario:
         from functools import partial
 
-        from .scenarios import apply_scenario, load_scenario
+        from .scenario_file import apply_scenario, load_scenario
 
         scenario = load_scenario(args.data_dir, args.scenario, model)
         model = apply_scenario(model, scenario)
@@ -78,16 +78,17 @@ def cmd_calculate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from . import scenarios
+    from . import scenario_views
+    from .scenario_comparison import run_scenario
 
-    problem = scenarios.output_file_problem(args.data_dir, args.out) if args.out else None
+    problem = scenario_views.output_file_problem(args.data_dir, args.out) if args.out else None
     if problem:
         print(f"Fel: {problem}", file=sys.stderr)
         return EXIT_INPUT
-    run = scenarios.run_scenario(args.data_dir, args.scenario)
-    print(scenarios.comparison_text(run, top=args.top))
+    run = run_scenario(args.data_dir, args.scenario)
+    print(scenario_views.comparison_text(run, top=args.top))
     if args.out:
-        print(f"Skrev {scenarios.write_comparison_workbook(run, args.out, args.data_dir)}")
+        print(f"Skrev {scenario_views.write_comparison_workbook(run, args.out, args.data_dir)}")
     return 0
 
 

@@ -160,7 +160,7 @@ def plan_jobs(model: PriceModelInput, data_dir: Path) -> list[NotebookJob]:
 
 def plan_scenario_jobs(data_dir: Path, scenarios: tuple[str, ...]) -> list[NotebookJob]:
     """One job per scenario (output ``scenario_<name>``)."""
-    from .scenarios import scenario_file
+    from .scenario_file import scenario_file
 
     data_dir = Path(data_dir).resolve()
     code = code_fingerprint()
@@ -540,7 +540,7 @@ def build_book(
             show(line)
         result = calculate(model)
         if scenarios:
-            from .scenarios import load_scenarios
+            from .scenario_file import load_scenarios
 
             load_scenarios(data_dir, scenarios, model)
         digests = context.write(out / CONTEXT_DIR, model, result, narrative)
