@@ -28,6 +28,7 @@ from .calculation import PriceModelResult, calculate
 from .inputs import MODEL_FILE, InputError, PriceModelInput, load_input
 from .problems import load_yaml
 from .reorganisation import apply_mapping_to_charges, mapping_table
+from .report_tables import relative_change
 
 _YEAR = re.compile(r"^\d{4}$")
 NARRATIVE_DIR = "rapport"  # the report's texts: not part of any trend
@@ -311,7 +312,7 @@ def with_change(frame: pd.DataFrame, years: list[YearData]) -> pd.DataFrame:
         frame["change"] = np.nan
         return frame
     last, before = str(years[-1].year), str(years[-2].year)
-    frame["change"] = frame[last] / frame[before].where(frame[before] > 0) - 1
+    frame["change"] = relative_change(frame[last], frame[before])
     return frame
 
 
@@ -328,22 +329,24 @@ def with_total_row(frame: pd.DataFrame, years: list[YearData], label_column: str
             table.at[table.index[-1], columns[-1]],
             table.at[table.index[-1], columns[-2]],
         )
-        table.at[table.index[-1], "change"] = last / before - 1 if before else np.nan
+        change = relative_change(last, before)
+        table.at[table.index[-1], "change"] = np.nan if change is None else change
     return table
 
 
-def trend_summary(years: list[YearData]) -> dict[str, float | int | str]:
+def trend_summary(years: list[YearData]) -> dict[str, float | int | str | None]:
     """Headline numbers of the chapter: first and last year, total full cost in each, the
-    change over the whole span and over the last year (shares)."""
+    change over the whole span and over the last year (shares; None without a year to compare
+    with or when it was 0 kr)."""
     totals = [float(y.result.total_full_cost) for y in years]
-    summary: dict[str, float | int | str] = {
+    summary: dict[str, float | int | str | None] = {
         "first_year": years[0].year,
         "last_year": years[-1].year,
         "year_count": len(years),
         "first_total": totals[0],
         "last_total": totals[-1],
-        "change_span": totals[-1] / totals[0] - 1 if totals[0] else np.nan,
-        "change_last": totals[-1] / totals[-2] - 1 if len(totals) > 1 and totals[-2] else np.nan,
+        "change_span": relative_change(totals[-1], totals[0]),
+        "change_last": relative_change(totals[-1], totals[-2]) if len(totals) > 1 else None,
     }
     return summary
 
