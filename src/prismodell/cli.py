@@ -193,7 +193,9 @@ def parser() -> argparse.ArgumentParser:
     comp.set_defaults(func=cmd_compare)
 
     book = commands.add_parser("build", help="bygg årsrapporten (HTML och PDF)")
-    book.add_argument("--data", type=Path, default=Path("data/2023"), metavar="DATAMAPP")
+    book.add_argument(
+        "--data", type=Path, required=True, metavar="DATAMAPP", help="t.ex. data/2023"
+    )
     book.add_argument("--out", type=Path, default=Path("_build"), metavar="BYGGMAPP")
     book.add_argument("--force", action="store_true", help="kör om alla notebooks")
     book.add_argument("--no-pdf", action="store_true", help="bygg bara HTML")

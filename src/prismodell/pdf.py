@@ -8,10 +8,11 @@ import os
 import re
 from pathlib import Path
 
+from .assets import asset_dir
 from .inputs import PriceModelInput
 from .narrative_views import format_period
 
-PRINT_CSS = Path(__file__).resolve().parent.parent.parent / "book" / "print.css"
+PRINT_CSS = asset_dir() / "book" / "print.css"
 
 _REDIRECT = re.compile(r'http-equiv="refresh"[^>]*url=([^"]+)"', re.IGNORECASE)
 _DOCUMENT = re.compile(r'<span id="document-([^"]+)"></span>')

@@ -34,16 +34,19 @@ import yaml
 from . import context
 from .accessibility import PAGE as ACCESSIBILITY_DOC
 from .accessibility import accessibility_page
+from .assets import asset_dir, repository_dir
 from .calculation import calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .output_folder import build_time, output_folder
 from .trends import find_years, skipped_years
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-REPO_DIR = PACKAGE_DIR.parent.parent  # paths are built from the package, never the cwd
-NOTEBOOK_DIR = REPO_DIR / "notebooks"
-BOOK_DIR = REPO_DIR / "book"
-CONFIG_FILE = REPO_DIR / "_config.yml"
+# paths are built from the package, never the cwd: the checkout's assets or the wheel's copy
+ASSET_DIR = asset_dir()
+REPO_DIR = repository_dir()  # None when installed from a wheel
+NOTEBOOK_DIR = ASSET_DIR / "notebooks"
+BOOK_DIR = ASSET_DIR / "book"
+CONFIG_FILE = ASSET_DIR / "_config.yml"
 EXIT_FAILURE = 1
 
 
@@ -357,6 +360,8 @@ def execute_notebooks(
 
 
 def git_commit() -> str:
+    if REPO_DIR is None:
+        return "okänd (installerat paket, ingen git-information)"
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO_DIR, capture_output=True, text=True, check=True
