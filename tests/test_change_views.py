@@ -3,6 +3,7 @@ case (increase, decrease, no change, nothing last year, no previous year)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prismodell import narrative_views as views
+from prismodell.calculation import Comparison
 from prismodell.report_tables import relative_change
 from prismodell.style import MINUS, NBSP
 
@@ -77,3 +79,34 @@ def test_nothing_last_year_makes_the_whole_amount_new_without_a_percentage():
 def test_no_previous_year_says_so():
     assert views.change_text("priset", 5_000, None) == views.NO_PREVIOUS_YEAR
     assert "ingen jämförelse" in views.NO_PREVIOUS_YEAR
+
+
+def _totals(previous: float, new: float, changed: float) -> Comparison:
+    empty = pd.DataFrame()
+    return Comparison(empty, empty, empty, previous, new, changed)
+
+
+def test_the_two_totals_of_rule_10_with_and_without_changed_assignments():
+    # +10 % in all; 5 000 kr of it are new base services, so +5 % without them
+    comparison = _totals(100_000, 110_000, 5_000)
+    assert plain(views.totals_change_text(comparison)) == (
+        "+5,0 % exklusive och +10,0 % inklusive förändrade uppdrag"
+    )
+    assert views.excluding_change(comparison) == pytest.approx(0.05)
+    assert views.excluding_change(_totals(0, 110_000, 5_000)) is None
+
+
+def test_the_landing_page_body_gives_both_totals_and_never_divides_by_nothing(mini_model):
+    model, result = mini_model
+    comparison = _totals(100_000, 110_000, 5_000)
+    body = plain(views.change_sentence(model, dataclasses.replace(result, comparison=comparison)))
+    assert body == (
+        "Jämfört med föregående år är förändringen +5,0 % exklusive och +10,0 % inklusive "
+        "förändrade uppdrag."
+    )
+    nothing = dataclasses.replace(result, comparison=_totals(0, 110_000, 0))
+    assert plain(views.change_sentence(model, nothing)) == (
+        "Föregående år var den totala debiteringen 0 kr; hela beloppet 110 000 kr är nytt i år."
+    )
+    alone = dataclasses.replace(result, comparison=None)
+    assert views.change_sentence(model, alone) == views.NO_PREVIOUS_YEAR

@@ -195,19 +195,14 @@ def report_facts(model: PriceModelInput, result: PriceModelResult) -> dict[str, 
 
 
 def change_sentence(model: PriceModelInput, result: PriceModelResult) -> str:
-    """One sentence on the change of the total charge against last year (plain text), with
-    the change without new and removed base services when there are any."""
+    """The change against last year with and without the changed assignments (plain text):
+    the landing page's body, below :func:`key_message`, which gives the change in kronor."""
     comparison = result.comparison
-    if comparison is None:
-        return change_text("den totala debiteringen", 0.0, None)
-    text = change_text("den totala debiteringen", comparison.new_total, comparison.previous_total)
-    excluding = excluding_change(comparison)
-    if comparison.changed_assignments_total and excluding is not None:
-        text = (
-            text.removesuffix(".") + "; utan nya och borttagna bastjänster är förändringen "
-            f"{format_percent(excluding, signed=True)}."
-        )
-    return text
+    if comparison is None or comparison.previous_total <= 0:
+        previous = None if comparison is None else comparison.previous_total
+        new = 0.0 if comparison is None else comparison.new_total
+        return change_text("den totala debiteringen", new, previous)
+    return f"Jämfört med föregående år är förändringen {totals_change_text(comparison)}."
 
 
 def context_table(narrative: Narrative) -> pd.DataFrame:
