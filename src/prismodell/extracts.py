@@ -51,7 +51,7 @@ from .inputs import (
     unknown_problems,
     validate_table,
 )
-from .problems import YamlChecker, known_value_hint, load_yaml
+from .problems import SLUG, YamlChecker, known_value_hint, load_yaml
 
 EXTRACTS_FILE = "extracts.yml"
 EXTRACTS_DIR = "extracts"
@@ -65,7 +65,6 @@ COUNT_KINDS = ("rows", "distinct", "sum")
 FILTER_KINDS = ("equals", "one_of", "not_one_of")
 ENCODINGS = ("utf-8", "latin-1", "utf-16")
 EXTRACT_SUFFIXES = (".csv", ".xlsx", ".parquet")
-_NAME = re.compile(r"^[a-z0-9_]+$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -291,7 +290,7 @@ def parse_extracts_config(
     }
     for name, item in raw["extracts"].items():
         base = ("extracts", name)
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not SLUG.match(name):
             check.add(base, f"{name!r} kan inte vara namn på ett uttag: använd a–z, 0–9 och _.")
             continue
         if not isinstance(item, dict):

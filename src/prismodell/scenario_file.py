@@ -48,7 +48,7 @@ from .inputs import (
     dedicated_over_staffing,
 )
 from .narrative import MISSING, YamlFields, read_yaml
-from .problems import known_value_hint
+from .problems import SLUG, known_value_hint
 
 SCENARIO_DIR = "scenarios"
 SCENARIO_SUFFIX = ".yml"
@@ -66,7 +66,6 @@ STAFFING_FIELDS = ("service_area", "staff_category", "fte")
 VOLUME_CHANGE_FIELDS = ("customer_id", "key_id", "factor")
 # A volume factor beyond this is a typo, not a what-if (and 1e300 would overflow the volumes).
 MAX_FACTOR = 1000
-_NAME = re.compile(r"^[a-z0-9_]+$")
 ALL_CUSTOMERS = "alla kunder"
 
 
@@ -152,7 +151,7 @@ def scenario_file(data_dir: Path | str, name: str) -> Path:
             fix = f"Tillgängliga scenarier: {', '.join(available)}."
             fix = f"{close} {fix}" if close else fix
         raise InputError([Problem(label, f"scenariot {name!r} finns inte i {folder}. {fix}")])
-    if not _NAME.match(name):
+    if not SLUG.match(name):
         raise InputError(
             [
                 Problem(
