@@ -14,6 +14,7 @@ Layout of the build folder (``--out``, default ``_build``)::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import context
+from . import context, kernel_server
 from .accessibility import PAGE as ACCESSIBILITY_DOC
 from .accessibility import accessibility_page
 from .calculation import calculate
@@ -229,10 +230,16 @@ def book_config(model: PriceModelInput) -> str:
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
 
 
-def _quiet_worker(log_file: str) -> None:
-    """Kernels inherit the worker's stderr: send their chatter to a log, not the analyst."""
+def _quiet_worker(log_file: str, server: str | None, kernel_specs: str | None) -> None:
+    """Kernels inherit the worker's stderr: send their chatter to a log, not the analyst.
+    With a kernel server, the worker's kernels are forked from it (prismodell.kernel_server)."""
     handle = open(log_file, "a")  # noqa: SIM115 - lives as long as the worker process
     os.dup2(handle.fileno(), 2)
+    if server and kernel_specs:
+        os.environ[kernel_server.ENV_SERVER] = server
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (kernel_specs, os.environ.get("JUPYTER_PATH")) if p
+        )
 
 
 def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, float, str | None]:
@@ -255,7 +262,9 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
             str(NOTEBOOK_DIR / job.template),
             str(tmp),
             parameters=job.parameters,
-            kernel_name="python3",
+            kernel_name=(
+                kernel_server.KERNEL_NAME if os.environ.get(kernel_server.ENV_SERVER) else "python3"
+            ),
             cwd=str(NOTEBOOK_DIR),
             progress_bar=False,
             log_output=False,
@@ -337,9 +346,17 @@ def execute_notebooks(
     errors = []
     log = source.parent / "papermill.log"
     log.write_text("")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), initializer=_quiet_worker, initargs=(str(log),)
-    ) as pool:
+    warm = kernel_server.available()
+    specs = str(kernel_server.write_kernel_spec(context_dir / "jupyter")) if warm else None
+    with (
+        kernel_server.kernel_server(log, NOTEBOOK_DIR) if warm
+        else contextlib.nullcontext() as server,
+        ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)),
+            initializer=_quiet_worker,
+            initargs=(str(log), server, specs),
+        ) as pool,
+    ):
         futures = [pool.submit(_execute, job, str(source), str(context_dir)) for job in todo]
         for job, future in zip(todo, futures, strict=True):
             name, seconds, error = future.result()
