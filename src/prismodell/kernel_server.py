@@ -73,8 +73,14 @@ def serve(socket_path: str) -> None:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    import matplotlib
+
+    ordinary = matplotlib.rcParams.copy()
     for name in PRELOAD:
         importlib.import_module(name)
+    # A kernel starts with matplotlib's settings as an ordinary kernel has them, whatever an
+    # import set (the backend included, which rc_context would leave).
+    dict.update(matplotlib.rcParams, ordinary)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path + ".tmp")
