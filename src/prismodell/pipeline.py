@@ -615,7 +615,7 @@ def build_book(
 
     if pdf:
         with _step(report, "Skriver PDF (WeasyPrint)", show):
-            report.pdf, report.pdf_note = _build_pdf(model, source, out)
+            report.pdf, report.pdf_note = _build_pdf(model, source, out, show)
     return report
 
 
@@ -672,17 +672,28 @@ def _stale_pages(built: Path, documents: set[str]) -> Callable[[str, list[str]],
     return ignore
 
 
-def _build_pdf(model: PriceModelInput, source: Path, out: Path) -> tuple[Path | None, str | None]:
-    from .pdf import PdfUnavailable, print_pdf
+def _build_pdf(
+    model: PriceModelInput, source: Path, out: Path, show: Callable[[str], None]
+) -> tuple[Path | None, str | None]:
+    from .pdf import PdfUnavailable, input_digest, print_pdf
 
     completed = jupyter_book(source, out, "singlehtml")
     if completed.returncode != 0:
         raise _build_failure("Bygget av enkelsidig HTML för PDF", completed, out / "pdf-build.log")
     target = out / f"prismodell-{model.price_list_year}.pdf"
+    singlehtml = out / "_build" / "singlehtml"
+    stamp_file = out / "pdf.json"
+    digest = input_digest(singlehtml, model)
+    if target.is_file() and stamp_file.is_file():
+        if json.loads(stamp_file.read_text()).get(target.name) == digest:
+            show("    Boken är oförändrad sedan förra bygget: PDF:en behålls.")
+            return target, None
+    stamp_file.unlink(missing_ok=True)
     try:
-        print_pdf(out / "_build" / "singlehtml", target, model)
+        print_pdf(singlehtml, target, model)
     except PdfUnavailable as missing:
         return None, str(missing)
+    stamp_file.write_text(json.dumps({target.name: digest}))
     return target, None
 
 
