@@ -61,3 +61,16 @@ def example_book(tmp_path_factory):
 
 def run_cli(*args: str | Path) -> int:
     return main([str(a) for a in args])
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group the tests for the two test processes (``pytest -n``): every test of a file in one
+    process – a notebook's cells run in order in one kernel, a module's fixtures are made once –
+    and every test of the example book in one, so that it is built once."""
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        group = "example_book" if "example_book" in getattr(item, "fixturenames", ()) else (
+            str(item.path)
+        )
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -117,16 +117,12 @@ def test_page_names_are_safe_and_unique():
     assert page_name("index") != "index"
 
 
-def test_2023_pages_are_complete_and_fast(tmp_path: Path):
-    import time
-
+def test_2023_pages_are_complete(tmp_path: Path):
+    # their time is measured by benchmarks/bench_build.py, not here (a shared machine is noisy)
     model = load_input(DATA_2023)
     result = calculate(model)
-    started = time.perf_counter()
     docs = write_customer_pages(model, result, tmp_path)
-    seconds = time.perf_counter() - started
     assert len(docs) == 1 + result.price_list["customer_id"].nunique()
-    assert seconds < 30  # a few seconds in practice; generous for slow CI machines
     page = (tmp_path / "kunder" / "sdf_bromma.md").read_text(encoding="utf-8")
     assert page.startswith("# Bromma stadsdelsförvaltning\n")
     assert "Volymperiod juli 2021 – juni 2022" in page

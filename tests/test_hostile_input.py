@@ -74,7 +74,8 @@ def test_alias_bomb_is_refused_at_once(mini: Path, tmp_path: Path, capsys):
     )
     started = time.perf_counter()
     err = run_bad(mini, tmp_path, capsys)
-    assert time.perf_counter() - started < 5  # the load itself: milliseconds
+    # refused in milliseconds; expanding the bomb would take hours, so the bound is generous
+    assert time.perf_counter() - started < 30
     assert "YAML-ankare" in err
 
 
@@ -82,7 +83,7 @@ def test_anchors_and_aliases_are_refused_in_every_yaml_file(mini: Path):
     started = time.perf_counter()
     with pytest.raises(InputError) as caught:
         load_yaml(ALIAS_BOMB, "scenarios/x.yml")
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 5  # expanded, the bomb would take hours
     assert "ankaret &a" in str(caught.value)
     with pytest.raises(InputError) as caught:
         load_yaml("a: 1\nb: *a\n", "x.yml")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,3 +183,23 @@ def test_every_input_file_reaches_its_pages_and_only_its_chapters_rerun(built):
     raw = "".join(p.read_text(encoding="utf-8") for p in html.rglob("*.html"))
     assert "<script>alert(1)</script>" not in raw
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
+
+
+def test_an_unchanged_book_keeps_its_pdf_and_a_change_prints_it_again(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data)
+    out = tmp_path / "_build"
+    first = build_book(data, out, pdf=True, show=lambda _: None)
+    made = first.pdf.stat().st_mtime_ns
+    messages = []
+    build_book(data, out, pdf=True, show=messages.append)
+    assert first.pdf.stat().st_mtime_ns == made
+    assert any("PDF:en behålls" in m for m in messages)
+    path = data / "changed_assignments.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Manuell avisering på papper", "Avisering via nytt system"), encoding="utf-8")
+    again = build_book(data, out, pdf=True, show=lambda _: None)
+    assert again.pdf.stat().st_mtime_ns != made
+    text = subprocess.run(["pdftotext", str(again.pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Avisering via nytt system" in " ".join(text.split())

@@ -36,3 +36,21 @@ def test_document_information_for_readers_and_archives():
     assert metadata.authors == ["Serviceförvaltningen, verksamhetsområde Ekonomi"]
     assert metadata.description == "Självkostnad och prislista."
     assert "2023" in metadata.keywords
+
+
+def test_the_pdf_input_digest_ignores_only_the_build_time(tmp_path, mini_model):
+    model, _ = mini_model
+    folder = tmp_path / "singlehtml"
+    (folder / "_images").mkdir(parents=True)
+    page = folder / "index.html"
+    image = folder / "_images" / "figur.png"
+
+    def digest(text: str, picture: bytes = b"png") -> str:
+        page.write_text(text, encoding="utf-8")
+        image.write_bytes(picture)
+        return pdf.input_digest(folder, model)
+
+    first = digest("<p>Totalt 1 234 kr</p><li>Byggd: 2026-11-30 14:05</li>")
+    assert digest("<p>Totalt 1 234 kr</p><li>Byggd: 2027-01-02 08:00</li>") == first
+    assert digest("<p>Totalt 1 235 kr</p><li>Byggd: 2026-11-30 14:05</li>") != first
+    assert digest("<p>Totalt 1 234 kr</p><li>Byggd: 2026-11-30 14:05</li>", b"ny") != first

@@ -3,6 +3,7 @@ after a title page and a contents page with page numbers are put in front."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import os
 import re
@@ -47,6 +48,31 @@ def describe_pdf(metadata, model: PriceModelInput, title: str, subtitle: str) ->
 
 class PdfUnavailable(Exception):
     """No PDF could be made on this machine; the message says how to get one."""
+
+
+# The one line of the book that differs between two builds of the same inputs.
+_BUILD_TIME = re.compile(r"Byggd: \d{4}-\d\d-\d\d \d\d:\d\d")
+
+
+def input_digest(singlehtml_dir: Path, model: PriceModelInput) -> str:
+    """What the PDF is made of: the single page (its build time left out), its images, the
+    print stylesheet, the title page's facts and the package. Equal digests give the same PDF,
+    so an unchanged book keeps its PDF (which then shows the time it was made)."""
+    from .pipeline import code_fingerprint
+
+    digest = hashlib.sha256(code_fingerprint().encode())
+    digest.update(_BUILD_TIME.sub("", _printed(main_page(singlehtml_dir))).encode())
+    digest.update(PRINT_CSS.read_bytes())
+    digest.update(repr((model.price_list_year, model.volume_period, model.example_data)).encode())
+    for image in sorted((singlehtml_dir / "_images").glob("*")):
+        digest.update(image.name.encode() + b"\0" + image.read_bytes())
+    return digest.hexdigest()
+
+
+def _printed(page: Path) -> str:
+    """The page as it is printed: without the theme's stylesheets and scripts (Sphinx also
+    versions their links differently from one build to the next)."""
+    return _STYLESHEETS.sub("", page.read_text(encoding="utf-8"))
 
 
 def main_page(singlehtml_dir: Path) -> Path:
@@ -142,7 +168,7 @@ def print_pdf(singlehtml_dir: Path, target: Path, model: PriceModelInput) -> Pat
         else ""
     )
     styles = [CSS(filename=str(PRINT_CSS)), CSS(string=banner)]
-    body, chapters = mark_chapters(_STYLESHEETS.sub("", source.read_text(encoding="utf-8")))
+    body, chapters = mark_chapters(_printed(source))
 
     def front(numbers: list[str]):
         entries = [(a, t, n) for (a, t), n in zip(chapters, numbers, strict=True)]

@@ -14,6 +14,7 @@ Layout of the build folder (``--out``, default ``_build``)::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import context
+from . import context, kernel_server
 from .accessibility import PAGE as ACCESSIBILITY_DOC
 from .accessibility import accessibility_page
 from .assets import asset_dir, repository_dir
@@ -232,10 +233,16 @@ def book_config(model: PriceModelInput) -> str:
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False)
 
 
-def _quiet_worker(log_file: str) -> None:
-    """Kernels inherit the worker's stderr: send their chatter to a log, not the analyst."""
+def _quiet_worker(log_file: str, server: str | None, kernel_specs: str | None) -> None:
+    """Kernels inherit the worker's stderr: send their chatter to a log, not the analyst.
+    With a kernel server, the worker's kernels are forked from it (prismodell.kernel_server)."""
     handle = open(log_file, "a")  # noqa: SIM115 - lives as long as the worker process
     os.dup2(handle.fileno(), 2)
+    if server and kernel_specs:
+        os.environ[kernel_server.ENV_SERVER] = server
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (kernel_specs, os.environ.get("JUPYTER_PATH")) if p
+        )
 
 
 def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, float, str | None]:
@@ -258,7 +265,9 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
             str(NOTEBOOK_DIR / job.template),
             str(tmp),
             parameters=job.parameters,
-            kernel_name="python3",
+            kernel_name=(
+                kernel_server.KERNEL_NAME if os.environ.get(kernel_server.ENV_SERVER) else "python3"
+            ),
             cwd=str(NOTEBOOK_DIR),
             progress_bar=False,
             log_output=False,
@@ -340,9 +349,17 @@ def execute_notebooks(
     errors = []
     log = source.parent / "papermill.log"
     log.write_text("")
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)), initializer=_quiet_worker, initargs=(str(log),)
-    ) as pool:
+    warm = kernel_server.available()
+    specs = str(kernel_server.write_kernel_spec(context_dir / "jupyter")) if warm else None
+    with (
+        kernel_server.kernel_server(log, NOTEBOOK_DIR) if warm
+        else contextlib.nullcontext() as server,
+        ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)),
+            initializer=_quiet_worker,
+            initargs=(str(log), server, specs),
+        ) as pool,
+    ):
         futures = [pool.submit(_execute, job, str(source), str(context_dir)) for job in todo]
         for job, future in zip(todo, futures, strict=True):
             name, seconds, error = future.result()
@@ -603,7 +620,7 @@ def build_book(
 
     if pdf:
         with _step(report, "Skriver PDF (WeasyPrint)", show):
-            report.pdf, report.pdf_note = _build_pdf(model, source, out)
+            report.pdf, report.pdf_note = _build_pdf(model, source, out, show)
     return report
 
 
@@ -660,17 +677,28 @@ def _stale_pages(built: Path, documents: set[str]) -> Callable[[str, list[str]],
     return ignore
 
 
-def _build_pdf(model: PriceModelInput, source: Path, out: Path) -> tuple[Path | None, str | None]:
-    from .pdf import PdfUnavailable, print_pdf
+def _build_pdf(
+    model: PriceModelInput, source: Path, out: Path, show: Callable[[str], None]
+) -> tuple[Path | None, str | None]:
+    from .pdf import PdfUnavailable, input_digest, print_pdf
 
     completed = jupyter_book(source, out, "singlehtml")
     if completed.returncode != 0:
         raise _build_failure("Bygget av enkelsidig HTML för PDF", completed, out / "pdf-build.log")
     target = out / f"prismodell-{model.price_list_year}.pdf"
+    singlehtml = out / "_build" / "singlehtml"
+    stamp_file = out / "pdf.json"
+    digest = input_digest(singlehtml, model)
+    if target.is_file() and stamp_file.is_file():
+        if json.loads(stamp_file.read_text()).get(target.name) == digest:
+            show("    Boken är oförändrad sedan förra bygget: PDF:en behålls.")
+            return target, None
+    stamp_file.unlink(missing_ok=True)
     try:
-        print_pdf(out / "_build" / "singlehtml", target, model)
+        print_pdf(singlehtml, target, model)
     except PdfUnavailable as missing:
         return None, str(missing)
+    stamp_file.write_text(json.dumps({target.name: digest}))
     return target, None
 
 

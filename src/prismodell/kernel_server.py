@@ -1,0 +1,207 @@
+"""Warm kernels for the chapter notebooks: start a chapter's kernel in milliseconds.
+
+A fresh Jupyter kernel spends about a second before the notebook's first cell runs: starting
+Python, importing ipykernel, then the chapter's own imports (pandas, matplotlib, the package).
+Twenty chapters pay that twenty times. During a build a **kernel server** imports all of it
+once and then forks one child per chapter; the child becomes an ordinary ipykernel with the
+connection file Jupyter gave it. Each chapter still gets its own process, started from the
+same untouched state, so no chapter sees another's variables; only the start-up work is shared.
+
+Jupyter starts kernels through a *kernel provisioner*:
+``kernel_provisioner.ForkProvisioner`` (registered as ``prismodell-fork``) asks the server for a
+child instead of starting a process. It is named only by the kernel spec the build writes
+(:func:`write_kernel_spec`), so any other use of Jupyter is unaffected, and without a server
+(:data:`ENV_SERVER` unset or not answering) it starts the kernel the ordinary way.
+
+Run as ``python -m prismodell.kernel_server SOCKET``; the build starts and stops it
+(:func:`kernel_server`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ENV_SERVER = "PRISMODELL_KERNEL_SERVER"  # the server's socket, for the provisioner
+ENV_COLD = "PRISMODELL_COLD_KERNELS"  # set (to anything): every chapter starts a new Python
+KERNEL_NAME = "prismodell-python3"
+PROVISIONER_NAME = "prismodell-fork"
+# What the chapters import (see notebooks/): done once in the server, shared by every child.
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",  # debugpy: a fifth of an ordinary start
+    "IPython.display",
+    "myst_nb",
+    "pandas",
+    "matplotlib",
+    "prismodell.behaviour",
+    "prismodell.billing",
+    "prismodell.context",
+    "prismodell.dedicated",
+    "prismodell.figures",
+    "prismodell.invoices",
+    "prismodell.narrative_views",
+    "prismodell.notices",
+    "prismodell.report_tables",
+    "prismodell.scenarios",
+    "prismodell.sensitivity",
+    "prismodell.style",
+    "prismodell.trends",
+    "prismodell.volumes",
+)
+# The backend an ordinary kernel gives matplotlib; set before matplotlib is imported, which
+# reads it once.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+_READY_SECONDS = 60.0
+
+
+# --------------------------------------------------------------------------- the server
+
+
+def serve(socket_path: str) -> None:
+    """Import what the chapters need, then fork a kernel for every request until stopped."""
+    import importlib
+
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    import matplotlib
+
+    ordinary = matplotlib.rcParams.copy()
+    for name in PRELOAD:
+        importlib.import_module(name)
+    # A kernel starts with matplotlib's settings as an ordinary kernel has them, whatever an
+    # import set (the backend included, which rc_context would leave).
+    dict.update(matplotlib.rcParams, ordinary)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path + ".tmp")
+    listener.listen()
+    os.replace(socket_path + ".tmp", socket_path)  # the socket appears when the server is ready
+    while True:
+        connection, _ = listener.accept()
+        with connection:
+            message = json.loads(_receive(connection))
+            if message.get("stop"):
+                break
+            pid = os.fork()
+            if pid == 0:  # the kernel
+                listener.close()
+                connection.close()
+                _become_kernel(message)
+            connection.sendall(json.dumps({"pid": pid}).encode())
+    listener.close()
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(socket_path)
+
+
+def _receive(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _become_kernel(request: dict) -> None:
+    """In the forked child: the process an ordinary kernel launch would have made."""
+    code = 1
+    try:
+        os.setsid()  # its own process group, as Jupyter's launcher gives a kernel
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+        os.chdir(request["cwd"])
+        sys.argv = [sys.executable, *request["argv"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["argv"])
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()  # to the build's log
+    finally:
+        os._exit(code)  # never return into the server's loop
+
+
+def request(socket_path: str, message: dict, timeout: float = 10.0) -> dict:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.settimeout(timeout)
+        client.connect(socket_path)
+        client.sendall(json.dumps(message).encode())
+        client.shutdown(socket.SHUT_WR)
+        answer = _receive(client)
+    return json.loads(answer) if answer else {}
+
+
+@contextlib.contextmanager
+def kernel_server(log: Path, cwd: Path) -> Iterator[str | None]:
+    """A running server for the duration of the block; yields its socket path, or None when
+    it could not start (the chapters then get ordinary kernels). Its kernels write to ``log``
+    and start in ``cwd`` (also the first entry of their import path, as for a kernel started
+    there)."""
+    # A private short folder: a socket path may not exceed 107 bytes.
+    with tempfile.TemporaryDirectory(prefix="prismodell-") as folder:
+        socket_path = os.path.join(folder, "kernels.sock")
+        with open(log, "a") as errors:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "prismodell.kernel_server", socket_path],
+                stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, cwd=cwd,
+            )
+        try:
+            deadline = time.monotonic() + _READY_SECONDS
+            while not os.path.exists(socket_path) and process.poll() is None:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
+            yield socket_path if os.path.exists(socket_path) else None
+        finally:
+            if process.poll() is None:
+                with contextlib.suppress(OSError, ValueError):
+                    request(socket_path, {"stop": True}, timeout=2.0)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def available() -> bool:
+    """Whether the build uses warm kernels: Jupyter can find the provisioner (the package is
+    installed with its entry points) and :data:`ENV_COLD` is not set (to compare, or to rule
+    the warm kernels out when a chapter behaves oddly)."""
+    from importlib.metadata import entry_points
+
+    if os.environ.get(ENV_COLD):
+        return False
+    return bool(entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER_NAME))
+
+
+def write_kernel_spec(folder: Path) -> Path:
+    """A kernel spec folder (to put on ``JUPYTER_PATH``) naming :data:`KERNEL_NAME`: the
+    ordinary Python kernel, started by the ``prismodell-fork`` provisioner."""
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER_NAME}},
+    }
+    kernel_dir = folder / "kernels" / KERNEL_NAME
+    kernel_dir.mkdir(parents=True, exist_ok=True)
+    (kernel_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return folder
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

@@ -1,0 +1,113 @@
+"""Warm kernels (prismodell.kernel_server): a chapter run in a kernel forked from the kernel
+server gives the same notebook as in an ordinary kernel, chapters never see each other's
+state, and without a server the build's kernel spec still starts an ordinary kernel."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+from prismodell import kernel_server
+from prismodell.pipeline import _without_timing
+
+pytestmark = pytest.mark.slow  # each test starts kernels (a few seconds)
+
+# The first notebook changes a module's state and a global; the second reports what it sees.
+WRITER = [
+    "import os\nfrom prismodell import style\n",
+    "style.WARM_KERNEL_PROBE = os.getpid()\nprobe = 'satt'\n",
+]
+READER = [
+    "import os\nfrom prismodell import style\n",
+    "print(getattr(style, 'WARM_KERNEL_PROBE', 'ingen'), 'probe' in globals(), os.getcwd(),"
+    " os.environ.get('PRISMODELL_PROBE_ENV'))\n",
+    "import matplotlib\nprint(matplotlib.get_backend())\n",
+]
+
+
+def _notebook(folder: Path, name: str, cells: list[str]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in cells]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _run(path: Path, out: Path, kernel: str, cwd: Path) -> list[str]:
+    papermill.execute_notebook(str(path), str(out), kernel_name=kernel, cwd=str(cwd),
+                               progress_bar=False, log_output=False)
+    nb = json.loads(out.read_text(encoding="utf-8"))
+    return ["".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", [])]
+
+
+@pytest.fixture
+def warm(tmp_path: Path, monkeypatch):
+    """A running server and its kernel spec on JUPYTER_PATH: (kernel name, server process
+    folder)."""
+    specs = kernel_server.write_kernel_spec(tmp_path / "jupyter")
+    monkeypatch.setenv("JUPYTER_PATH", str(specs))
+    with kernel_server.kernel_server(tmp_path / "kernels.log", tmp_path) as socket_path:
+        assert socket_path is not None, (tmp_path / "kernels.log").read_text()
+        monkeypatch.setenv(kernel_server.ENV_SERVER, socket_path)
+        yield kernel_server.KERNEL_NAME
+    assert not os.path.exists(socket_path)  # the server stopped with the block
+
+
+def test_the_provisioner_is_registered():
+    assert kernel_server.available()
+
+
+def test_chapters_in_warm_kernels_see_no_state_of_earlier_chapters(tmp_path, warm, monkeypatch):
+    monkeypatch.setenv("PRISMODELL_PROBE_ENV", "från byggets miljö")
+    work = tmp_path / "work"
+    work.mkdir()
+    writer = _notebook(tmp_path, "writer", WRITER)
+    reader = _notebook(tmp_path, "reader", READER)
+    _run(writer, tmp_path / "w.ipynb", warm, work)
+    seen, backend = _run(reader, tmp_path / "r.ipynb", warm, work)
+    # a fresh module, no global, the kernel's own folder and the environment of the launch
+    assert seen.split() == ["ingen", "False", str(work), "från", "byggets", "miljö"]
+    assert backend.strip() == "module://matplotlib_inline.backend_inline"
+
+
+def test_a_warm_kernel_gives_the_same_notebook_as_an_ordinary_one(tmp_path, warm, monkeypatch):
+    """A real chapter on the small fixture: the executed notebooks are identical."""
+    from prismodell.pipeline import NOTEBOOK_DIR
+
+    from .conftest import MINI
+
+    params = {"data_dir": str(MINI)}
+    outputs = []
+    for kernel in (warm, "python3"):
+        if kernel == "python3":
+            monkeypatch.delenv(kernel_server.ENV_SERVER)
+        out = tmp_path / f"{kernel}.ipynb"
+        papermill.execute_notebook(str(NOTEBOOK_DIR / "restlista.ipynb"), str(out),
+                                   parameters=params, kernel_name=kernel,
+                                   cwd=str(NOTEBOOK_DIR), progress_bar=False, log_output=False)
+        nb = json.loads(_without_timing(out.read_text(encoding="utf-8")))
+        nb["metadata"]["papermill"].pop("input_path", None)
+        outputs.append([(c["source"], c.get("outputs")) for c in nb["cells"]])
+    assert outputs[0] == outputs[1]
+    assert any(o for _, o in outputs[0])  # the chapter did show something
+
+
+def test_without_a_server_the_build_kernel_starts_the_ordinary_way(tmp_path, monkeypatch):
+    specs = kernel_server.write_kernel_spec(tmp_path / "jupyter")
+    monkeypatch.setenv("JUPYTER_PATH", str(specs))
+    monkeypatch.delenv(kernel_server.ENV_SERVER, raising=False)
+    reader = _notebook(tmp_path, "reader", READER)
+    seen, _ = _run(reader, tmp_path / "r.ipynb", kernel_server.KERNEL_NAME, tmp_path)
+    assert seen.split()[:3] == ["ingen", "False", str(tmp_path)]
+
+
+def test_cold_kernels_when_asked(monkeypatch):
+    monkeypatch.setenv(kernel_server.ENV_COLD, "1")
+    assert not kernel_server.available()
