@@ -64,6 +64,16 @@ def test_the_provisioner_is_registered():
     assert kernel_server.available()
 
 
+def test_the_server_preloads_what_the_chapters_import():
+    from prismodell.pipeline import NOTEBOOK_DIR
+
+    modules = kernel_server.chapter_imports(NOTEBOOK_DIR)
+    assert {"prismodell.context", "prismodell.figures", "myst_nb", "IPython.display"} <= set(
+        modules
+    )
+    assert "prismodell.scenario_views" in modules  # from prismodell import scenario_views
+
+
 def test_chapters_in_warm_kernels_see_no_state_of_earlier_chapters(tmp_path, warm, monkeypatch):
     monkeypatch.setenv("PRISMODELL_PROBE_ENV", "från byggets miljö")
     work = tmp_path / "work"

@@ -19,6 +19,7 @@ Run as ``python -m prismodell.kernel_server SOCKET``; the build starts and stops
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -35,29 +36,11 @@ ENV_SERVER = "PRISMODELL_KERNEL_SERVER"  # the server's socket, for the provisio
 ENV_COLD = "PRISMODELL_COLD_KERNELS"  # set (to anything): every chapter starts a new Python
 KERNEL_NAME = "prismodell-python3"
 PROVISIONER_NAME = "prismodell-fork"
-# What the chapters import (see notebooks/): done once in the server, shared by every child.
-PRELOAD = (
+# What every kernel imports before the chapter's first cell (see chapter_imports for the rest).
+KERNEL_MODULES = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.debugger",  # debugpy: a fifth of an ordinary start
-    "IPython.display",
-    "myst_nb",
-    "pandas",
-    "matplotlib",
-    "prismodell.behaviour",
-    "prismodell.billing",
-    "prismodell.context",
-    "prismodell.dedicated",
-    "prismodell.figures",
-    "prismodell.invoices",
-    "prismodell.narrative_views",
-    "prismodell.notices",
-    "prismodell.report_tables",
-    "prismodell.scenarios",
-    "prismodell.sensitivity",
-    "prismodell.style",
-    "prismodell.trends",
-    "prismodell.volumes",
 )
 # The backend an ordinary kernel gives matplotlib; set before matplotlib is imported, which
 # reads it once.
@@ -76,8 +59,9 @@ def serve(socket_path: str) -> None:
     import matplotlib
 
     ordinary = matplotlib.rcParams.copy()
-    for name in PRELOAD:
-        importlib.import_module(name)
+    for name in (*KERNEL_MODULES, *chapter_imports(Path.cwd())):
+        with contextlib.suppress(ImportError):  # the chapter's own kernel will say it
+            importlib.import_module(name)
     # A kernel starts with matplotlib's settings as an ordinary kernel has them, whatever an
     # import set (the backend included, which rc_context would leave).
     dict.update(matplotlib.rcParams, ordinary)
@@ -101,6 +85,28 @@ def serve(socket_path: str) -> None:
     listener.close()
     with contextlib.suppress(FileNotFoundError):
         os.unlink(socket_path)
+
+
+def chapter_imports(notebook_dir: Path) -> list[str]:
+    """The modules the chapter notebooks in ``notebook_dir`` import (read from their code, so
+    a new import in a chapter is preloaded too)."""
+    modules: set[str] = set()
+    for path in sorted(notebook_dir.glob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            try:
+                tree = ast.parse("".join(cell["source"]))
+            except SyntaxError:  # a cell with IPython magic: nothing to preload from it
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    modules.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    modules.add(node.module)
+                    if node.module == "prismodell":  # from prismodell import context, style
+                        modules.update(f"prismodell.{alias.name}" for alias in node.names)
+    return sorted(modules)
 
 
 def _receive(connection: socket.socket) -> bytes:
