@@ -18,12 +18,12 @@ lint:
 # The whole test suite (what CI runs): lint, unit/golden/property/CLI tests, nbval on the
 # notebook templates, the end-to-end book build with a real browser and the PDF's text.
 test: setup lint
-	uv run pytest -n auto --dist loadgroup
+	uv run pytest -n auto --dist loadfile
 
 # The edit loop (about a minute): lint and every test that builds no book and opens no
 # browser – unit, golden, property, bad-input and CLI tests; no nbval.
 test-fast: lint
-	uv run pytest tests -m "not slow and not browser" -q -n auto --dist loadgroup
+	uv run pytest tests -m "not slow and not browser" -q -n auto --dist loadfile
 
 benchmark: setup
 	uv run python benchmarks/bench_calculate.py

@@ -45,16 +45,34 @@ def model_2023():
 
 
 @pytest.fixture(scope="session")
-def example_book(tmp_path_factory):
-    """The report built once from the example data: (out, build report, model, result)."""
+def example_book(tmp_path_factory, worker_id):
+    """The report built once from the example data: (out, build report, model, result).
+
+    Once per test run, also when the tests run in several processes (``pytest -n``): the first
+    process to need it builds it, the others wait for it and read its build report."""
+    import fcntl
+    import pickle
+
     from prismodell.calculation import calculate
     from prismodell.inputs import load_input
     from prismodell.pipeline import build_book
     from prismodell.scenario_file import list_scenarios
 
-    out = tmp_path_factory.mktemp("book") / "_build"
-    scenarios = tuple(list_scenarios(DATA_2023))  # the example scenarios build in CI too
-    report = build_book(DATA_2023, out, pdf=True, scenarios=scenarios, show=lambda _: None)
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":  # the run's folder, above each process's own
+        shared = shared.parent
+    out = shared / "example_book" / "_build"
+    saved = shared / "example_book" / "report.pickle"
+    out.parent.mkdir(exist_ok=True)
+    with open(shared / "example_book.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if saved.is_file():
+            report = pickle.loads(saved.read_bytes())
+        else:
+            scenarios = tuple(list_scenarios(DATA_2023))  # the example scenarios build in CI too
+            report = build_book(DATA_2023, out, pdf=True, scenarios=scenarios,
+                                show=lambda _: None)
+            saved.write_bytes(pickle.dumps(report))
     model = load_input(DATA_2023)
     return out, report, model, calculate(model)
 
@@ -62,15 +80,3 @@ def example_book(tmp_path_factory):
 def run_cli(*args: str | Path) -> int:
     return main([str(a) for a in args])
 
-
-def pytest_collection_modifyitems(config, items):
-    """Group the tests for the two test processes (``pytest -n``): every test of a file in one
-    process – a notebook's cells run in order in one kernel, a module's fixtures are made once –
-    and every test of the example book in one, so that it is built once."""
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        group = "example_book" if "example_book" in getattr(item, "fixturenames", ()) else (
-            str(item.path)
-        )
-        item.add_marker(pytest.mark.xdist_group(group))
