@@ -205,9 +205,10 @@ def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(tm
     assert "sex delar som summerar exakt till förändringen" in text
     # the changed weights have their own column (2022 → 2023 moves leverantörsreskontra's)
     assert "Ändrad vikt i modellen" in why.columns and "Kostnad och total volym" in why.columns
-    from prismodell.decomposition import change_parts, previous_year
+    from prismodell.decomposition import change_parts, in_whole_kronor, previous_year
 
-    weight = change_parts(model, result, previous_year(model), customer)["weight"].sum()
+    parts = in_whole_kronor(change_parts(model, result, previous_year(model), customer))
+    weight = parts["weight"].sum()
     assert round(weight) != 0
     shown = str(total["Ändrad vikt i modellen"]).replace("\u00a0", " ")
     assert shown == style.format_signed_kr(weight).replace("\u00a0", " ")

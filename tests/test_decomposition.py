@@ -208,3 +208,24 @@ def test_any_weights_and_cost_the_parts_sum_to_the_change(model_2023, weights, c
     assert row["weight"] + row["unit_price"] == pytest.approx(moved, abs=1e-6)
     if cost == 1:
         assert row["unit_price"] == pytest.approx(0, abs=1e-6)
+
+
+def test_in_whole_kronor_the_shown_parts_add_up(model_2023, last_year):
+    """Each part moves by less than a krona and every row, and so the total row, sums to
+    the change in whole kronor (Äldreförvaltningen's rounding was 0 kr in every row but
+    −1 kr in the total)."""
+    from prismodell.decomposition import in_whole_kronor
+
+    model, result = model_2023
+    for customer in result.comparison.by_customer["customer_id"]:
+        exact = change_parts(model, result, last_year, customer)
+        whole = in_whole_kronor(exact)
+        parts = whole[list(PARTS)]
+        assert (parts == parts.round()).all().all(), customer
+        assert ((parts - exact[list(PARTS)]).abs() < 1).all().all(), customer
+        pd.testing.assert_series_equal(parts.sum(axis=1), whole["difference"],
+                                       check_names=False, check_dtype=False)
+        assert parts.sum().sum() == whole["difference"].sum()
+    exact = change_parts(model, result, last_year, "aldreforvaltningen")
+    assert round(exact["rounding"].sum()) != exact["rounding"].round().sum()  # the case
+    assert (in_whole_kronor(exact)["rounding"] == 0).all()

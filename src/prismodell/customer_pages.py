@@ -19,7 +19,7 @@ from . import report_tables as tables
 from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
-from .decomposition import PARTS, change_parts, previous_year
+from .decomposition import PARTS, change_parts, in_whole_kronor, previous_year
 from .figures import customer_figure
 from .inputs import PriceModelInput
 from .narrative_views import format_period
@@ -266,7 +266,8 @@ def why_section(
             "per enhet.",
             "",
         ]
-    parts = change_parts(model, result, previous, customer_id)
+    # whole kronor that add up on the page, rows and the total row alike
+    parts = in_whole_kronor(change_parts(model, result, previous, customer_id))
     parts["area"] = parts["service_area"].map(tables.area_names(model))
     columns = ["area", "difference", *PARTS]
     table = tables.with_total(parts[columns], "area", columns[1:])
@@ -286,6 +287,8 @@ def why_section(
         f"- **{PARTS['dedicated']}**: bastjänster som bara kunden använder och betalar helt.",
         f"- **{PARTS['rounding']}**: avrundningen till hela kronor och en eventuell skillnad "
         "mellan förra årets faktura och förra årets modell.",
+        "",
+        "Delarna är avrundade till hela kronor så att varje rad och summaraden går jämnt ut.",
         "",
         _raw_html(style.table_html(
             table, dict.fromkeys(columns[1:], "signed_kr"), headers,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .calculation import PriceModelResult, calculate, dedicated_charges
+from .calculation import PriceModelResult, calculate, dedicated_charges, largest_remainder
 from .inputs import PriceModelInput, load_input
 from .sensitivity import keyed_cost
 from .trends import find_years
@@ -132,3 +132,16 @@ def _dedicated(result: PriceModelResult, customer: str, areas: list[str]) -> pd.
     return pd.Series(
         [float(dedicated_charges(result.dedicated_services, a).get(customer, 0.0)) for a in areas]
     )
+
+
+def in_whole_kronor(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`change_parts` with the parts in whole kronor that still sum exactly to each row's
+    (whole-krona) difference, rounded by largest remainder like the price list: each part
+    moves by less than a krona, and a column of parts shown as 0 kr cannot add up to −1 kr."""
+    rounded = table.copy()
+    columns = list(PARTS)
+    for row in table.index:
+        exact = pd.Series(table.loc[row, columns].to_numpy(dtype=float), index=columns)
+        whole = largest_remainder(exact, round(float(table.at[row, "difference"])))
+        rounded.loc[row, columns] = whole.to_numpy(dtype=float)
+    return rounded
