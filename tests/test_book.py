@@ -293,3 +293,12 @@ def test_sensitivity_tables_sign_every_change_like_the_charts(example_book):
         for column in ("−20", "−10", "−5", "+5", "+10", "+20"):
             cells = table[column].astype(str).str.replace("\u00a0", " ")
             assert cells.str.match(r"^([+−]\d|0 kr)").all(), (column, list(cells))
+
+
+def test_pdf_offers_no_download_it_cannot_hand_over(example_book):
+    """The customer's Excel price sheet is a download of the web report only."""
+    out, report, _, _ = example_book
+    assert "Ladda ner prisbladet" in page_text(out / "html" / "kunder" / "sdf_bromma.html")
+    text = "\n".join(" ".join(w[4] for w in words) for _, _, words in pdf_pages(report.pdf))
+    assert "Ladda ner prisbladet" not in text
+    assert "Prisbladet som Excelfil" not in text
