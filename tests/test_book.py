@@ -277,3 +277,28 @@ def test_reader_pages_carry_no_file_names_commands_ids_or_python_values(example_
         for match in [*TECHNICAL.finditer(words), *ids.finditer(words)]:
             found.append(f"{page.name}: {words[max(0, match.start() - 30):match.end() + 30]}")
     assert found == []
+
+
+def test_sensitivity_tables_sign_every_change_like_the_charts(example_book):
+    """An increase in kronor carries "+" like the charts' bar labels, a decrease "−"."""
+    from io import StringIO
+
+    import pandas as pd
+
+    out = example_book[0]
+    html = (out / "html" / "kanslighet.html").read_text(encoding="utf-8")
+    tables = [t for t in pd.read_html(StringIO(html)) if "Största förändring" in t.columns]
+    assert tables
+    for table in tables:
+        for column in ("−20", "−10", "−5", "+5", "+10", "+20"):
+            cells = table[column].astype(str).str.replace("\u00a0", " ")
+            assert cells.str.match(r"^([+−]\d|0 kr)").all(), (column, list(cells))
+
+
+def test_pdf_offers_no_download_it_cannot_hand_over(example_book):
+    """The customer's Excel price sheet is a download of the web report only."""
+    out, report, _, _ = example_book
+    assert "Ladda ner prisbladet" in page_text(out / "html" / "kunder" / "sdf_bromma.html")
+    text = "\n".join(" ".join(w[4] for w in words) for _, _, words in pdf_pages(report.pdf))
+    assert "Ladda ner prisbladet" not in text
+    assert "Prisbladet som Excelfil" not in text

@@ -273,3 +273,114 @@ def test_keyboard_only_reader_skips_to_the_text_and_moves_on(site, browser):
     page.keyboard.press("Enter")
     page.wait_for_url("**/uppdrag.html")
     assert problems == []
+
+
+# The boxes that must stay inside the text column: every table, or the outermost box around
+# it that scrolls sideways (style.scroll_box) – a wide table scrolls there, not past the
+# column. Tables hidden in a closed <details> have no box and are left out.
+OUTSIDE_COLUMN = """() => {
+  const column = document.querySelector('article.bd-article');
+  if (!column) return [];
+  const style = getComputedStyle(column);
+  const rect = column.getBoundingClientRect();
+  const left = rect.left + parseFloat(style.paddingLeft);
+  const right = rect.right - parseFloat(style.paddingRight);
+  const out = [];
+  for (const table of column.querySelectorAll('table')) {
+    let box = table;
+    for (let e = table.parentElement; e && e !== column; e = e.parentElement)
+      if (['auto', 'scroll'].includes(getComputedStyle(e).overflowX)) box = e;
+    const b = box.getBoundingClientRect();
+    if (b.width && (b.left < left - 1 || b.right > right + 1))
+      out.push(`${(table.caption ? table.caption.textContent : table.className).trim()
+        .slice(0, 60)}: ${Math.round(b.left)}–${Math.round(b.right)} px, textspalten `
+        + `${Math.round(left)}–${Math.round(right)} px`);
+  }
+  const width = document.documentElement.scrollWidth;
+  if (width > window.innerWidth) out.push(`sidan är ${width} px bred`);
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_wide_tables_scroll_inside_the_text_column(site, browser, viewport):
+    from prismodell.customer_pages import page_name
+
+    base, (out, _, _, result) = site
+    page, problems = reader(browser, base, viewport)
+    # the check sees a table that runs past the column: the customer page's widest tables
+    # do once their scroll box no longer scrolls
+    customer = f"kunder/{page_name(result.price_list['customer_id'].iloc[0])}.html"
+    page.goto(f"{base}/{customer}")
+    page.add_style_tag(content=".pm-scroll { overflow-x: visible !important; }")
+    assert page.evaluate(OUTSIDE_COLUMN) != []
+    outside = {}
+    for name in sorted(book_pages(out)):
+        page.goto(f"{base}/{name}")
+        if found := page.evaluate(OUTSIDE_COLUMN):
+            outside[name] = found
+    assert outside == {}
+    assert problems == []
+
+
+# Font size per heading level within an element, with one h4 and one h5 added to its deepest
+# section, where Sphinx puts a fourth and fifth level.
+HEADING_SIZES = """(root) => {
+  const sections = root.querySelectorAll('section section section');
+  const deepest = sections[sections.length - 1] || root;
+  for (const level of [4, 5]) {
+    const probe = document.createElement('h' + level);
+    probe.textContent = 'Rubrik på nivå ' + level;
+    deepest.appendChild(probe);
+  }
+  const sizes = {};
+  for (const h of root.querySelectorAll('h1, h2, h3, h4, h5, h6')) {
+    if (h.classList.contains('pdf-chapter')) continue;  // the PDF's chapter title (18 pt)
+    const level = h.tagName.slice(1);
+    (sizes[level] = sizes[level] || []).push(parseFloat(getComputedStyle(h).fontSize));
+  }
+  return sizes;
+}"""
+
+
+def assert_sizes_fall_by_level(sizes: dict[str, list[float]], where: str) -> None:
+    """Every heading of a level is smaller than every heading of the level above."""
+    levels = sorted(int(level) for level in sizes)
+    assert {2, 3, 4, 5} <= set(levels), f"{where}: {sizes}"
+    for upper, lower in zip(levels, levels[1:], strict=False):
+        assert max(sizes[str(lower)]) < min(sizes[str(upper)]), f"{where}: {sizes}"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_heading_sizes_fall_with_the_level_on_screen(site, browser, viewport):
+    base, _ = site
+    page, problems = reader(browser, base, viewport)
+    page.goto(f"{base}/fordelningsnycklar.html")
+    assert page.locator("article h3").count() > 0
+    sizes = page.locator("article.bd-article").evaluate(HEADING_SIZES)
+    assert_sizes_fall_by_level(sizes, f"fördelningsnycklar, {viewport['width']} px")
+    assert problems == []
+
+
+def test_heading_sizes_fall_with_the_level_in_print(site, browser):
+    """The PDF's body with the print stylesheet, as the PDF step lays it out, in print media:
+    the fördelningsnycklar chapter is an h2 there, its sections h3 and h4."""
+    import re
+
+    from prismodell import pdf
+
+    _, (out, _, _, _) = site
+    source = pdf.main_page(out / "_build" / "singlehtml")
+    body, _ = pdf.mark_chapters(pdf._STYLESHEETS.sub("", source.read_text(encoding="utf-8")))
+    page = browser.new_page()
+    page.emulate_media(media="print")
+    page.set_content(body, wait_until="domcontentloaded")
+    page.add_style_tag(path=str(pdf.PRINT_CSS))
+    title = page.locator("h2.pdf-chapter", has_text=re.compile(r"^\d+\.\s*Fördelningsnycklar"))
+    chapter = title.locator("xpath=..")
+    assert chapter.locator("h4").count() > 0  # the chapter has a fourth level of its own
+    sizes = chapter.evaluate(HEADING_SIZES)
+    # the first chapter's sections are h2 (the other chapters' titles are left out)
+    sizes["2"] = page.eval_on_selector_all(
+        "h2:not(.pdf-chapter)", "hs => hs.map(h => parseFloat(getComputedStyle(h).fontSize))")
+    assert_sizes_fall_by_level(sizes, "PDF, fördelningsnycklar")

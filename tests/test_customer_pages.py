@@ -198,7 +198,16 @@ def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(tm
     assert total["Tjänsteområde"] == "Totalt"
     change = result.comparison.by_customer.set_index("customer_id").at[customer, "difference"]
     assert style.format_signed_kr(change).replace("\u00a0", " ") in html.replace("\u00a0", " ")
-    assert "Delarna summerar exakt" in text
+    assert "sex delar som summerar exakt till förändringen" in text
+    # the changed weights have their own column (2022 → 2023 moves leverantörsreskontra's)
+    assert "Ändrad vikt i modellen" in why.columns and "Kostnad och total volym" in why.columns
+    from prismodell.decomposition import change_parts, in_whole_kronor, previous_year
+
+    parts = in_whole_kronor(change_parts(model, result, previous_year(model), customer))
+    weight = parts["weight"].sum()
+    assert round(weight) != 0
+    shown = str(total["Ändrad vikt i modellen"]).replace("\u00a0", " ")
+    assert shown == style.format_signed_kr(weight).replace("\u00a0", " ")
     assert "{doc}`/beteende`" in text and "antagande" in text
 
 

@@ -257,6 +257,26 @@ def test_tornado_figure_has_two_bars_per_row(model_2023):
     assert len(fig.legends[0].get_texts()) == 2
 
 
+def test_tornado_labels_of_three_lines_do_not_overlap(model_2023):
+    """Ekonomiservice's key name is long: "customer – key" wraps to three lines."""
+    model, result = model_2023
+    table = sensitivity.sensitivity_table(model, result, "ekonomiservice")
+    top = sensitivity.most_exposed(table, 10)
+    fig = figures.tornado_figure(
+        top.assign(label=top["name"] + " – " + top["key_name"]), "Ned", "Upp"
+    )
+    ax = fig.axes[0]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    labels = ax.get_yticklabels()
+    assert max(t.get_text().count("\n") for t in labels) >= 2  # three lines or more
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for upper, lower in zip(boxes, boxes[1:], strict=False):  # first row on top
+        assert lower.y1 <= upper.y0, (upper, lower)
+
+
 def test_scope_sentence_names_what_is_left_out(mini_model, model_2023):
     model, result = mini_model
     text = sensitivity.scope_sentence(model, result)

@@ -19,7 +19,7 @@ from . import report_tables as tables
 from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
-from .decomposition import PARTS, change_parts, previous_year
+from .decomposition import PARTS, change_parts, in_whole_kronor, previous_year
 from .figures import customer_figure, house_style
 from .inputs import PriceModelInput
 from .narrative_views import change_text, format_period
@@ -234,25 +234,40 @@ def why_section(
     name: str,
 ) -> list[str]:
     """'Varför har priset ändrats?': the change per service area split into the customer's
-    own volume, the unit price, new or removed keys and rounding (decomposition module); a
-    plain sentence when last year's data folder is missing."""
+    own volume, the keys' changed weights, the rest of the unit price (cost and total volume),
+    new or removed keys, dedicated services and rounding (decomposition module); a plain
+    sentence when last year's data folder is missing."""
     lines = ["### Varför har priset ändrats?", ""]
     if previous is None:
         return lines + [
             f"Datamappen för {model.price_list_year - 1} finns inte bredvid årets, så "
-            "förändringen kan inte delas upp på kundens egen volym och priset per enhet.",
+            "förändringen kan inte delas upp på kundens egen volym, ändrade vikter och priset "
+            "per enhet.",
             "",
         ]
-    parts = change_parts(model, result, previous, customer_id)
+    # whole kronor that add up on the page, rows and the total row alike
+    parts = in_whole_kronor(change_parts(model, result, previous, customer_id))
     parts["area"] = parts["service_area"].map(tables.area_names(model))
     columns = ["area", "difference", *PARTS]
     table = tables.with_total(parts[columns], "area", columns[1:])
     headers = {"area": "Tjänsteområde", "difference": "Förändring", **PARTS}
     lines += [
-        "Förändringen per tjänsteområde delad i kundens egen volymförändring (till förra årets "
-        "pris per enhet), ändrat pris per enhet (tjänsteområdets kostnad, nyckelns vikt och "
-        "övriga kunders volymer), nycklar som är nya eller borttagna i år och avrundningen till "
-        "hela kronor. Delarna summerar exakt till förändringen.",
+        "Förändringen per tjänsteområde är delad i sex delar som summerar exakt till "
+        "förändringen:",
+        "",
+        f"- **{PARTS['volume']}**: kundens egen volymförändring till förra årets pris per "
+        "enhet.",
+        f"- **{PARTS['weight']}**: vad enbart den ändrade vikten för fördelningsnycklarna "
+        "flyttar, räknat med förra årets kostnad och volymer. Den är 0 där vikterna är "
+        "oförändrade.",
+        f"- **{PARTS['unit_price']}**: resten av förändringen i pris per enhet, det vill säga "
+        "att tjänsteområdets kostnad och nyckelns totala volym (alla kunders) har ändrats.",
+        f"- **{PARTS['keys']}**: fördelningsnycklar som är nya eller borttagna i år.",
+        f"- **{PARTS['dedicated']}**: bastjänster som bara kunden använder och betalar helt.",
+        f"- **{PARTS['rounding']}**: avrundningen till hela kronor och en eventuell skillnad "
+        "mellan förra årets faktura och förra årets modell.",
+        "",
+        "Delarna är avrundade till hela kronor så att varje rad och summaraden går jämnt ut.",
         "",
         _raw_html(style.table_html(
             table, dict.fromkeys(columns[1:], "signed_kr"), headers,

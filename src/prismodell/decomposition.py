@@ -6,8 +6,15 @@ years are calculated and, per key that exists in both years, the customer's exac
 v·p (volume times unit price) moves from last year's to this year's in two steps:
 
 - **volume effect**: the customer's own volume change at last year's unit price, (v₁ − v₀)·p₀;
-- **unit-price effect**: this year's volume at the changed unit price, v₁·(p₁ − p₀) – the
-  service area's cost, the key's weight and the other customers' volumes all move p;
+- **changed weight in the model**: what the change of the key's weight alone moves at last
+  year's cost and volumes, v₁·(w₁ − w₀)·K₀/V₀, where K₀ is the cost the service area's keys
+  shared last year and V₀ the key's total volume. Since p₀ = K₀·w₀/V₀ this is
+  v₁·p₀·(w₁/w₀ − 1) whenever w₀ > 0, but it needs no division by the weight, so a key whose
+  weight goes from 0 to something (or back) is covered too;
+- **cost and total volume**: the rest of the unit-price movement, v₁·w₁·(K₁/V₁ − K₀/V₀) – the
+  service area's cost and the key's total volume (all customers') at this year's weight.
+  Together with the weight part it is v₁·(p₁ − p₀); with only a weight changed it is 0, with
+  only the cost changed the weight part is 0;
 - **new or removed keys**: the exact amounts of keys that exist in only one of the years;
 - **dedicated base services**: the change of the customer's own dedicated services (rule 5:
   base services one customer alone uses and bears in full), new, removed or re-sized;
@@ -15,20 +22,22 @@ v·p (volume times unit price) moves from last year's to this year's in two step
   kronor invoiced – this year's largest-remainder rounding and any difference between last
   year's invoice (``previous_charges``) and last year's model.
 
-The five parts sum exactly to the change of the invoiced amount.
+The six parts sum exactly to the change of the invoiced amount.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .calculation import PriceModelResult, calculate, dedicated_charges
+from .calculation import PriceModelResult, calculate, dedicated_charges, largest_remainder
 from .inputs import PriceModelInput, load_input
+from .sensitivity import keyed_cost
 from .trends import find_years
 
 PARTS = {
     "volume": "Egen volym",
-    "unit_price": "Pris per enhet",
+    "weight": "Ändrad vikt i modellen",
+    "unit_price": "Kostnad och total volym",
     "keys": "Nya eller borttagna nycklar",
     "dedicated": "Egna bastjänster",
     "rounding": "Avrundning och förra årets faktura",
@@ -46,11 +55,21 @@ def previous_year(model: PriceModelInput) -> tuple[PriceModelInput, PriceModelRe
 
 
 def _exact(result: PriceModelResult, customer: str) -> pd.DataFrame:
-    """The customer's exact amount per (service_area, key_id), with volume and unit price."""
+    """The customer's exact amount per (service_area, key_id), with volume, unit price, the
+    key's weight and ``per_weight`` = K/V, the price per unit the key would have at weight 1
+    (0 for a key without volume)."""
     rows = result.allocation[result.allocation["customer_id"] == customer]
-    prices = result.unit_prices.set_index(["service_area", "key_id"])["unit_price"]
+    keys = result.unit_prices.set_index(["service_area", "key_id"])
     table = rows.groupby(["service_area", "key_id"])[["volume", "amount"]].sum()
-    table["unit_price"] = prices.reindex(table.index).fillna(0.0)
+    keys = keys.reindex(table.index)
+    table["unit_price"] = keys["unit_price"].fillna(0.0)
+    table["weight"] = keys["weight"].fillna(0.0)
+    areas = table.index.get_level_values("service_area")
+    cost = pd.Series(areas, index=table.index).map(
+        {a: keyed_cost(result, a) for a in areas.unique()}
+    )
+    volume = keys["total_volume"].fillna(0.0)
+    table["per_weight"] = (cost / volume.where(volume > 0)).fillna(0.0)
     return table
 
 
@@ -73,9 +92,11 @@ def change_parts(
     now, before = now.fillna(0.0), before.fillna(0.0)
     parts = pd.DataFrame(index=keys)
     parts["volume"] = ((now["volume"] - before["volume"]) * before["unit_price"]).where(shared, 0)
-    parts["unit_price"] = (now["volume"] * (now["unit_price"] - before["unit_price"])).where(
-        shared, 0
-    )
+    price = now["volume"] * (now["unit_price"] - before["unit_price"])
+    weight = now["volume"] * (now["weight"] - before["weight"]) * before["per_weight"]
+    parts["weight"] = weight.where(shared, 0.0)
+    # the rest of the unit-price movement, so that the two add up to v1·(p1 − p0) exactly
+    parts["unit_price"] = (price - weight).where(shared, 0.0)
     parts["keys"] = (now["amount"] - before["amount"]).where(~shared, 0.0)
     exact = parts.groupby(level="service_area").sum()
     exact_new = now["amount"].groupby(level="service_area").sum()
@@ -92,14 +113,14 @@ def change_parts(
     table["previous"] = table["service_area"].map(invoiced["previous"]).fillna(0.0)
     table["new"] = table["service_area"].map(invoiced["new"]).fillna(0.0)
     table["difference"] = table["new"] - table["previous"]
-    for part in ("volume", "unit_price", "keys"):
+    for part in ("volume", "weight", "unit_price", "keys"):
         table[part] = table["service_area"].map(exact[part]).fillna(0.0)
     own_new = _dedicated(result, customer, areas)
     own_old = _dedicated(last, customer, areas)
     table["dedicated"] = own_new - own_old
     # what the exact amounts do not explain: rounding now, last year's invoice against its model
     table["rounding"] = table["difference"] - table[
-        ["volume", "unit_price", "keys", "dedicated"]
+        ["volume", "weight", "unit_price", "keys", "dedicated"]
     ].sum(axis=1)
     table["exact_new"] = table["service_area"].map(exact_new).fillna(0.0) + own_new
     table["exact_previous"] = table["service_area"].map(exact_old).fillna(0.0) + own_old
@@ -111,3 +132,16 @@ def _dedicated(result: PriceModelResult, customer: str, areas: list[str]) -> pd.
     return pd.Series(
         [float(dedicated_charges(result.dedicated_services, a).get(customer, 0.0)) for a in areas]
     )
+
+
+def in_whole_kronor(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`change_parts` with the parts in whole kronor that still sum exactly to each row's
+    (whole-krona) difference, rounded by largest remainder like the price list: each part
+    moves by less than a krona, and a column of parts shown as 0 kr cannot add up to −1 kr."""
+    rounded = table.copy()
+    columns = list(PARTS)
+    for row in table.index:
+        exact = pd.Series(table.loc[row, columns].to_numpy(dtype=float), index=columns)
+        whole = largest_remainder(exact, round(float(table.at[row, "difference"])))
+        rounded.loc[row, columns] = whole.to_numpy(dtype=float)
+    return rounded

@@ -946,9 +946,15 @@ def tornado_figure(
     display order (the most exposed first, drawn on top). Two bars per row from 0, told apart by
     colour and hatch (the scenario, not the sign); ``down_label``/``up_label`` name them.
     """
-    rows = len(frame)
-    height = _barh_height_cm(rows, 0.8 if rows <= 12 else 0.5, 3.8)
-    return _paired_barh(frame, label, (down, up), (down_label, up_label), height, 0.45, 34, title)
+    rows, wrap = len(frame), 34
+    # a row must hold its label: "customer – key" may wrap to three lines (a long key name),
+    # which overlapped the next row's label at the two-line height
+    lines = max((_wrap(t, wrap).count("\n") + 1 for t in frame[label]), default=1)
+    per_row = max(0.8 if rows <= 12 else 0.5, 0.36 * lines + 0.1)
+    height = _barh_height_cm(rows, per_row, 3.8)
+    return _paired_barh(
+        frame, label, (down, up), (down_label, up_label), height, 0.45, wrap, title
+    )
 
 
 @styled
