@@ -9,7 +9,10 @@
    something that changed run);
 4. with --pdf: the PDF on top (single-page HTML + WeasyPrint), nothing else changed.
 Targets (issue 10): one notebook <= 1.5 s, rebuild after one weight <= 10 s, clean HTML + PDF
-<= 30 s. The machine is shared: read the CPU seconds beside the wall seconds.
+<= 30 s. The machine is shared: read the CPU seconds beside the wall seconds. With warm
+kernels (prismodell.kernel_server) the chapters' kernels are the kernel server's children and
+their CPU time is not in the CPU figure; compare wall seconds side by side (against
+PRISMODELL_COLD_KERNELS=1 or an older checkout) in one quiet window.
 """
 
 from __future__ import annotations
