@@ -302,3 +302,20 @@ def test_pdf_offers_no_download_it_cannot_hand_over(example_book):
     text = "\n".join(" ".join(w[4] for w in words) for _, _, words in pdf_pages(report.pdf))
     assert "Ladda ner prisbladet" not in text
     assert "Prisbladet som Excelfil" not in text
+
+
+def test_price_sheets_link_their_sections_and_have_the_full_width(example_book):
+    """The sheets have no contents column; the links under the title lead to their sections."""
+    out = example_book[0]
+    sheets = sorted(p for p in (out / "html" / "kunder").glob("*.html") if p.name != "index.html")
+    assert sheets
+    for sheet in sheets:
+        text = sheet.read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="pm-sections"[^>]*>(.*?)</nav>', text, re.DOTALL)
+        assert nav, sheet.name
+        targets = re.findall(r'href="#([^"]+)"', nav.group(1))
+        assert len(targets) >= 5, sheet.name
+        for target in targets:
+            assert f'id="{target}"' in text, (sheet.name, target)
+        assert "bd-sidebar-secondary" not in text, sheet.name
+    assert "bd-sidebar-secondary" in (out / "html" / "sjalvkostnad.html").read_text()

@@ -93,7 +93,12 @@ def test_names_from_data_are_escaped(evil_data: Path, tmp_path: Path):
         assert "<script" not in html
         assert "<b>bolag" not in html
         if doc != "index":
-            assert "<em>" not in html and "<a " not in html
+            # the only links are the sheet's own section links, to anchors on the page
+            nav = re.search(r'<nav class="pm-sections".*?</nav>', html, re.DOTALL)
+            links = re.findall(r'<a href="([^"]*)"', nav.group()) if nav else []
+            assert links and all(link.startswith("#") for link in links)
+            rest = html.replace(nav.group(), "")
+            assert "<em>" not in rest and "<a " not in rest
     evil = render_html((tmp_path / "kunder" / "SDF01.md").read_text(encoding="utf-8"))
     assert '<h1 class="title">&lt;script&gt;alert(1)&lt;/script&gt;</h1>' in evil
     stars = render_html((tmp_path / "kunder" / "B01.md").read_text(encoding="utf-8"))
@@ -244,3 +249,12 @@ def test_each_customer_can_download_its_own_price_sheet(mini: Path, tmp_path: Pa
         tmp_path / "kunder" / "bilder" / f"{page_name('SDF01')}.xlsx", data_only=True
     )["Pris"]
     assert sheet["A1"].value.startswith("'=HYPERLINK(1)")  # text, never a formula
+
+
+def test_section_links_point_at_the_headings_anchors():
+    from prismodell.customer_pages import section_links
+
+    nav = section_links(["Pris per tjänsteområde", "Vad kan kunden påverka?", "<b>x</b>"])
+    assert 'href="#pris-per-tjansteomrade"' in nav
+    assert 'href="#vad-kan-kunden-paverka"' in nav
+    assert "&lt;b&gt;x&lt;/b&gt;" in nav and "<b>" not in nav

@@ -9,6 +9,7 @@ escaped) and every text from the data that goes into Markdown passes
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from pathlib import Path
 
@@ -223,7 +224,19 @@ def customer_page(
         "{doc}`/beteende`.",
         "",
     ]
+    lines[4:4] = [section_links([line[3:] for line in lines if line.startswith("## ")]), ""]
     return "\n".join(lines)
+
+
+def section_links(headings: list[str]) -> str:
+    """The sheet's sections as links under its title (the sheet has the page's full width,
+    without the contents column). The anchors are the ones Sphinx gives the headings."""
+    from docutils.nodes import make_id
+
+    links = " · ".join(
+        f'<a href="#{make_id(h)}">{html.escape(h)}</a>' for h in headings
+    )
+    return _raw_html(f'<nav class="pm-sections" aria-label="Prisbladets avsnitt">{links}</nav>')
 
 
 def why_section(

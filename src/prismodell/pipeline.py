@@ -222,10 +222,18 @@ def write_if_changed(path: Path, content: str | bytes) -> bool:
     return True
 
 
-def book_config(model: PriceModelInput) -> str:
-    """The repo's ``_config.yml`` with this year's title and, for example data, the banner."""
+def book_config(model: PriceModelInput, full_width: list[str] = ()) -> str:
+    """The repo's ``_config.yml`` with this year's title and, for example data, the banner.
+
+    The pages named in ``full_width`` (the price sheets: the book's widest tables, their
+    sections linked at the top of each sheet) get no contents column on the right."""
     config = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
     config["title"] = f"Prismodell {model.price_list_year} – Serviceförvaltningen, Ekonomi"
+    if full_width:
+        options = config["sphinx"]["config"].setdefault("html_theme_options", {})
+        options["secondary_sidebar_items"] = {
+            "**": ["page-toc.html"], **{doc: [] for doc in full_width}
+        }
     if model.example_data:
         config.setdefault("html", {})["announcement"] = (
             "Exempeldata – siffrorna i rapporten är påhittade och inte stadens verkliga."
@@ -586,7 +594,8 @@ def build_book(
             source / f"{REPRODUCIBILITY_PAGE}.md", reproducibility_page(model, data_dir)
         )
         write_if_changed(source / f"{ACCESSIBILITY_PAGE}.md", accessibility_page(model))
-        write_if_changed(source / "_config.yml", book_config(model))
+        sheets = [doc for doc in customer_docs if doc != customer_docs[0]]  # not the index
+        write_if_changed(source / "_config.yml", book_config(model, sheets))
         toc = table_of_contents(model, jobs, customer_docs)
         write_if_changed(
             source / "_toc.yml", yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
