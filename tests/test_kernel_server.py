@@ -121,3 +121,36 @@ def test_without_a_server_the_build_kernel_starts_the_ordinary_way(tmp_path, mon
 def test_cold_kernels_when_asked(monkeypatch):
     monkeypatch.setenv(kernel_server.ENV_COLD, "1")
     assert not kernel_server.available()
+
+
+def test_a_build_killed_outright_leaves_no_server_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import time\nfrom pathlib import Path\nfrom prismodell import kernel_server as ks\n"
+        f"with ks.kernel_server(Path({str(tmp_path / 'log')!r}), Path({str(tmp_path)!r})) as s:\n"
+        "    print(s, flush=True)\n    time.sleep(120)\n"
+    )
+    build = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    socket_path = build.stdout.readline().strip()
+    assert socket_path
+    servers = [int(p.name) for p in Path("/proc").iterdir()
+               if p.name.isdigit() and socket_path.encode() in _cmdline(p)]
+    assert len(servers) == 1
+    build.send_signal(signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 20
+    while Path(f"/proc/{servers[0]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    status = Path(f"/proc/{servers[0]}/status")
+    assert not status.exists() or "zombie" in status.read_text()
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:  # gone meanwhile
+        return b""

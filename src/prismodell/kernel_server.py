@@ -70,8 +70,14 @@ def serve(socket_path: str) -> None:
     listener.bind(socket_path + ".tmp")
     listener.listen()
     os.replace(socket_path + ".tmp", socket_path)  # the socket appears when the server is ready
-    while True:
-        connection, _ = listener.accept()
+    parent = os.getppid()
+    listener.settimeout(1.0)
+    while os.getppid() == parent:  # a build killed outright leaves no server behind
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            continue
+        connection.settimeout(None)
         with connection:
             message = json.loads(_receive(connection))
             if message.get("stop"):
