@@ -224,7 +224,8 @@ def customer_page(
         "{doc}`/beteende`.",
         "",
     ]
-    lines[4:4] = [section_links([line[3:] for line in lines if line.startswith("## ")]), ""]
+    headings = re.findall(r"^## (.+)$", "\n".join(lines), re.MULTILINE)
+    lines[4:4] = [section_links(headings), ""]
     return "\n".join(lines)
 
 
