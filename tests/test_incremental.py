@@ -237,6 +237,8 @@ def test_every_input_file_reaches_its_pages_and_only_its_chapters_rerun(built):
     _check_matrix(*built, CASES)
 
 
+# its own fixture and build: the second test process may run it beside the first matrix
+@pytest.mark.xdist_group("incremental_full")
 def test_every_optional_input_file_reaches_its_pages_and_only_its_chapters_rerun(built_full):
     data, _, first = built_full
     assert VOLUMES in first.executed
