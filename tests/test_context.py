@@ -90,6 +90,19 @@ def test_a_chapter_records_the_fields_and_files_it_reads(mini: Path, tmp_path: P
     assert "model.staffing" not in reads and "narrative.other" not in reads
 
 
+def test_the_build_folder_and_its_listing_are_no_reads(tmp_path: Path):
+    """A build folder beside the data folder (``--out ../_build``) changes with every build:
+    a chapter that lists the folders there must not depend on it."""
+    build = tmp_path / "_build"
+    build.mkdir()
+    recorder = context._Recorder(build / "reads.json", tmp_path, (str(build),))
+    recorder.path("dir", build)
+    recorder.path("file", build / "cache.json")
+    recorder.path("dir", tmp_path)
+    recorder.path("dir", tmp_path / "_build2024")  # only a common prefix: an input
+    recorder.path("file", tmp_path / "2023" / "volumes.csv")
+    assert recorder.reads == {"dir:.", "dir:_build2024", "file:2023/volumes.csv"}
+
 def test_current_digest_of_files_folders_and_fields(tmp_path: Path):
     (tmp_path / "2023").mkdir()
     path = tmp_path / "2023" / "a.csv"

@@ -148,7 +148,9 @@ class _Recorder:
         if isinstance(raw, int) or raw is None:
             return
         path = os.path.abspath(os.fsdecode(raw))
-        if not (path + os.sep).startswith(self.watch) or path.startswith(self.skip):
+        # the build folder is no input, nor is its listing (it changes with every build, and a
+        # chapter listing the folders beside the year sees it when it lies there)
+        if not (path + os.sep).startswith(self.watch) or (path + os.sep).startswith(self.skip):
             return
         self.add(f"{kind}:{Path(os.path.relpath(path, self.watch)).as_posix()}")
 
