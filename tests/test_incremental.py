@@ -208,12 +208,6 @@ def built(tmp_path_factory):
     return _build_copy(MINI, tmp_path_factory.mktemp("incremental"))
 
 
-@pytest.fixture(scope="module")
-def built_full(tmp_path_factory):
-    """The fixture with every optional input copied and built once (HTML)."""
-    return _build_copy(MINI_FULL, tmp_path_factory.mktemp("incremental_full"))
-
-
 def test_two_builds_of_the_same_inputs_give_the_same_html(built, tmp_path):
     data, out, _ = built
     again = tmp_path / "_build"
@@ -235,14 +229,6 @@ def test_two_builds_of_the_same_inputs_give_the_same_html(built, tmp_path):
 
 def test_every_input_file_reaches_its_pages_and_only_its_chapters_rerun(built):
     _check_matrix(*built, CASES)
-
-
-# its own fixture and build: the second test process may run it beside the first matrix
-@pytest.mark.xdist_group("incremental_full")
-def test_every_optional_input_file_reaches_its_pages_and_only_its_chapters_rerun(built_full):
-    data, _, first = built_full
-    assert VOLUMES in first.executed
-    _check_matrix(*built_full, FULL_CASES)
 
 
 def _check_matrix(data: Path, out: Path, first, cases: list[Case]) -> None:
