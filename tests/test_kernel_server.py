@@ -154,3 +154,28 @@ def _cmdline(process: Path) -> bytes:
         return (process / "cmdline").read_bytes()
     except OSError:  # gone meanwhile
         return b""
+
+
+def _run_in_fork(path: str, out: str, kernel: str, cwd: str) -> None:
+    _run(Path(path), Path(out), kernel, Path(cwd))
+
+
+def test_a_process_forked_after_a_warm_kernel_starts_one_too(tmp_path, warm):
+    """The build forks its notebook workers from a process that may have started kernels
+    before (the tests, a benchmark building twice): what it inherited must not hang them."""
+    import multiprocessing
+
+    reader = _notebook(tmp_path, "reader", READER)
+    _run(reader, tmp_path / "first.ipynb", warm, tmp_path)  # warm kernel in this process
+    child = multiprocessing.get_context("fork").Process(
+        target=_run_in_fork,
+        args=(str(reader), str(tmp_path / "second.ipynb"), warm, str(tmp_path)),
+    )
+    child.start()
+    child.join(timeout=120)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        pytest.fail("the forked process never got its kernel")
+    assert child.exitcode == 0
+    assert (tmp_path / "second.ipynb").is_file()

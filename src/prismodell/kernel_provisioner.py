@@ -5,7 +5,6 @@ import Jupyter."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -69,9 +68,9 @@ class ForkProvisioner(LocalProvisioner):
             "cwd": os.path.abspath(kwargs.get("cwd") or os.getcwd()),
         }
         try:
-            answer = await asyncio.get_running_loop().run_in_executor(
-                None, request, socket_path, message
-            )
+            # Asked in the event loop's own thread (a few milliseconds): the loop's thread pool
+            # may be one inherited through a fork, whose threads do not exist in this process.
+            answer = request(socket_path, message)
         except (OSError, ValueError):
             return await super().launch_kernel(cmd, **kwargs)
         self.process = _ForkedKernel(int(answer["pid"]))
