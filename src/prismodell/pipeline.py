@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -575,21 +576,37 @@ def build_book(
             load_scenarios(data_dir, scenarios, model)
         digests = context.write(out / CONTEXT_DIR, model, result, narrative)
 
-    with _step(report, "Kör kapitlens notebooks (papermill)", show):
-        source.mkdir(parents=True, exist_ok=True)
-        jobs = plan_jobs(model, data_dir)
-        jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
-        watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
-        report.executed = execute_notebooks(
-            jobs, source, out / CONTEXT_DIR, digests, watch, force, show
+    source.mkdir(parents=True, exist_ok=True)
+    # The price sheets need no chapter: unless they are unchanged, a process of their own
+    # writes them while the chapters run. A plain forked process, started before the
+    # chapters' workers: no thread is left in this one to be forked with those.
+    writer = None
+    if _kept_customer_pages(source, digests) is None:
+        writer = multiprocessing.get_context("fork").Process(
+            target=_write_customer_pages, args=(model, result, source, digests)
         )
-        show(
-            f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
-            + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
-        )
-
-    with _step(report, "Skriver prisblad per kund och bilagor", show):
+        writer.start()
+    try:
+        with _step(report, "Kör kapitlens notebooks (papermill)", show):
+            jobs = plan_jobs(model, data_dir)
+            jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
+            watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
+            report.executed = execute_notebooks(
+                jobs, source, out / CONTEXT_DIR, digests, watch, force, show
+            )
+            show(
+                f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
+                + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
+            )
+    finally:
+        with _step(report, "Skriver prisblad per kund", show):
+            if writer is not None:
+                writer.join()
+    customer_docs = _kept_customer_pages(source, digests)
+    if customer_docs is None:  # the writer failed: again here, where its error is told
         customer_docs = _write_customer_pages(model, result, source, digests)
+
+    with _step(report, "Skriver bilagor och bokens inställningar", show):
         write_if_changed(
             source / f"{REPRODUCIBILITY_PAGE}.md", reproducibility_page(model, data_dir)
         )
@@ -633,22 +650,32 @@ def build_book(
     return report
 
 
-def _write_customer_pages(
-    model: PriceModelInput, result, source: Path, digests: dict[str, str]
-) -> list[str]:
-    """The customer pages, written beside the book's sources and copied in only where they
-    changed: Sphinx re-reads a page whose file time moved, and a customer who left is gone.
-
-    When nothing in the build context (nor the code) changed since the last build, the pages
-    there are kept."""
-    from .customer_pages import FOLDER, write_customer_pages
-
-    stamp_file = source.parent / "customer_pages.json"
+def _customer_pages_stamp(source: Path, digests: dict[str, str]) -> tuple[Path, str]:
     stamp = _sha256(json.dumps([code_fingerprint(), sorted(digests.items())]).encode())
+    return source.parent / "customer_pages.json", stamp
+
+
+def _kept_customer_pages(source: Path, digests: dict[str, str]) -> list[str] | None:
+    """The customer pages' document names when nothing in the build context (nor the code)
+    changed since they were written, else None."""
+    from .customer_pages import FOLDER
+
+    stamp_file, stamp = _customer_pages_stamp(source, digests)
     if stamp_file.is_file() and (source / FOLDER).is_dir():
         kept = json.loads(stamp_file.read_text())
         if kept.get("stamp") == stamp:
             return kept["docs"]
+    return None
+
+
+def _write_customer_pages(
+    model: PriceModelInput, result, source: Path, digests: dict[str, str]
+) -> list[str]:
+    """The customer pages, written beside the book's sources and copied in only where they
+    changed: Sphinx re-reads a page whose file time moved, and a customer who left is gone."""
+    from .customer_pages import FOLDER, write_customer_pages
+
+    stamp_file, stamp = _customer_pages_stamp(source, digests)
     stamp_file.unlink(missing_ok=True)
     fresh = source.parent / "customer_pages"
     if fresh.exists():
