@@ -282,3 +282,23 @@ def test_an_unchanged_book_keeps_its_pdf_and_a_change_prints_it_again(tmp_path):
     text = subprocess.run(["pdftotext", str(again.pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Avisering via nytt system" in " ".join(text.split())
+
+
+def test_a_failing_price_sheet_writer_is_told_and_its_pages_are_not_kept(tmp_path, monkeypatch):
+    """The sheets are written in a process of their own; its error still reaches the analyst,
+    and the next build writes them (no stamp of a half-written set)."""
+    import prismodell.customer_pages
+
+    data = tmp_path / "data"
+    shutil.copytree(MINI, data)
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("prisbladen kunde inte skrivas")
+
+    monkeypatch.setattr(prismodell.customer_pages, "write_customer_pages", broken)
+    with pytest.raises(ValueError, match="prisbladen kunde inte skrivas"):
+        build_book(data, tmp_path / "_build", pdf=False, html=False, show=lambda _: None)
+    assert not (tmp_path / "_build" / "customer_pages.json").exists()
+    monkeypatch.undo()
+    build_book(data, tmp_path / "_build", pdf=False, html=False, show=lambda _: None)
+    assert (tmp_path / "_build" / "source" / "kunder" / "index.md").is_file()
