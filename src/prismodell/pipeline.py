@@ -23,6 +23,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -260,6 +261,7 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
     The kernel inherits the environment: it tells ``context.load`` where the build context is
     and where to record what this chapter reads."""
     import papermill
+    from traitlets.config import Config
 
     started = time.perf_counter()
     target = Path(source) / f"{job.output}.ipynb"
@@ -269,6 +271,11 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
     reads.unlink(missing_ok=True)
     os.environ[context.ENV_CONTEXT] = context_dir
     os.environ[context.ENV_READS] = str(reads)
+    # The kernel's channels are Unix sockets in a folder of its own, not TCP ports: kernels
+    # started at once in several processes (the two workers, a second build) could otherwise
+    # be given the same free port. A short path: a socket's may not exceed 107 bytes.
+    sockets = tempfile.mkdtemp(prefix="pm-")
+    channels = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "k")}})
     try:
         papermill.execute_notebook(
             str(NOTEBOOK_DIR / job.template),
@@ -280,11 +287,14 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
             cwd=str(NOTEBOOK_DIR),
             progress_bar=False,
             log_output=False,
+            config=channels,
         )
     except Exception as exc:  # the notebook's own error, reported per chapter
         tmp.unlink(missing_ok=True)
         message = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1]
         return job.output, time.perf_counter() - started, f"{getattr(exc, 'ename', '')} {message}"
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     tmp.write_text(_without_timing(tmp.read_text(encoding="utf-8")), encoding="utf-8")
     os.replace(tmp, target)
     return job.output, time.perf_counter() - started, None
