@@ -222,17 +222,21 @@ def test_no_heading_alone_at_the_bottom_of_a_pdf_page(example_book):
     larger type (print.css: 11 pt and up, word boxes from 12.8 pt) than body text (10 pt,
     11.6 pt boxes), tables and captions (8 pt)."""
     _, report, _, _ = example_book
-    top, _, bottom, _ = page_margins_mm()
-    alone = []
-    for number, (_, height, words) in enumerate(pdf_pages(report.pdf)[2:], start=3):
-        body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
-        if not body:
-            continue
-        last = max(w[3] for w in body)
-        line = [w for w in body if abs(w[3] - last) < 2]
-        if min(w[3] - w[1] for w in line) > 12.2:
-            alone.append(f"s. {number}: {' '.join(w[4] for w in line)}")
+    alone = [f"s. {number}: {' '.join(w[4] for w in line)}"
+             for number, line in last_body_lines(report.pdf)
+             if min(w[3] - w[1] for w in line) > 12.2]
     assert alone == []
+
+
+def last_body_lines(pdf: Path):
+    """Per page after the title and contents: its number and the word boxes of the last line
+    of text above the page number (left to right); pages without body text are skipped."""
+    top, _, bottom, _ = page_margins_mm()
+    for number, (_, height, words) in enumerate(pdf_pages(pdf)[2:], start=3):
+        body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
+        if body:
+            last = max(w[3] for w in body)
+            yield number, sorted((w for w in body if abs(w[3] - last) < 2), key=lambda w: w[0])
 
 
 def test_no_table_caption_alone_at_the_bottom_of_a_pdf_page(example_book):
@@ -242,14 +246,9 @@ def test_no_table_caption_alone_at_the_bottom_of_a_pdf_page(example_book):
     captions = {re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", c))).strip()
                 for c in re.findall(r"<caption>(.*?)</caption>", html, re.DOTALL)}
     assert len(captions) > 20
-    top, _, bottom, _ = page_margins_mm()
     alone = []
-    for number, (_, height, words) in enumerate(pdf_pages(report.pdf)[2:], start=3):
-        body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
-        if not body:
-            continue
-        last = max(w[3] for w in body)
-        line = " ".join(w[4] for w in sorted(body, key=lambda w: w[0]) if abs(w[3] - last) < 2)
+    for number, words in last_body_lines(report.pdf):
+        line = " ".join(w[4] for w in words)
         if any(caption.endswith(line) for caption in captions if len(line) > 10):
             alone.append(f"s. {number}: {line}")
     assert alone == []
