@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from prismodell.customer_pages import page_name
 from prismodell.pipeline import CHAPTERS, build_book
 from prismodell.style import format_kr
 
@@ -168,18 +169,50 @@ def page_margins_mm() -> tuple[float, float, float, float]:
     return top, right, bottom, left
 
 
+def printed(report) -> list[tuple[Path, int]]:
+    """Every PDF of the build with the number of pages before its body: the report (title
+    page and contents) and each customer's price sheet (none)."""
+    assert report.sheets, "bygget skrev inga prisblad som PDF"
+    return [(report.pdf, 2), *((sheet, 0) for sheet in report.sheets)]
+
+
 def test_pdf_nothing_runs_past_the_margins(example_book):
     _, report, _, _ = example_book
     top, right, bottom, left = page_margins_mm()
     outside = []
-    pages = pdf_pages(report.pdf)
-    assert len(pages) > 50
-    for number, (width, height, words) in enumerate(pages, start=1):
-        for x0, y0, x1, y1, word in words:
-            # running header and page number sit in the margin boxes, inside the side margins
-            if x0 < left * MM - 1 or x1 > width - right * MM + 1 or y0 < 0 or y1 > height:
-                outside.append(f"s. {number}: {word!r} x {x0:.0f}–{x1:.0f} av {width:.0f}")
+    assert len(pdf_pages(report.pdf)) > 50
+    for path, _ in printed(report):
+        for number, (width, height, words) in enumerate(pdf_pages(path), start=1):
+            for x0, y0, x1, y1, word in words:
+                # running header and page number sit in the margin boxes, inside the sides
+                if x0 < left * MM - 1 or x1 > width - right * MM + 1 or y0 < 0 or y1 > height:
+                    outside.append(f"{path.name} s. {number}: {word!r} x {x0:.0f}–{x1:.0f}")
     assert outside == []
+
+
+def test_every_customer_gets_a_price_sheet_pdf_of_its_own(example_book):
+    """The report leaves the sheets out (and says where they are); each customer's sheet is a
+    PDF of its own beside it and on the customer's web page, with the customer's total."""
+    out, report, model, result = example_book
+    names = dict(zip(model.customers["customer_id"], model.customers["name"], strict=True))
+    totals = result.price_list.groupby("customer_id")["amount"].sum()
+    assert len(report.sheets) == len(totals)
+    for customer_id, total in totals.items():
+        document = page_name(customer_id)
+        sheet = out / "prisblad" / f"prisblad-{model.price_list_year}-{document}.pdf"
+        text = " ".join(subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True,
+                                       text=True, check=True).stdout.split())
+        assert names[customer_id] in text and format_kr(total).replace("\u00a0", " ") in text
+        assert "Exempeldata" in text.split(names[customer_id])[0]  # on its first page too
+        page = (out / "html" / "kunder" / f"{document}.html").read_text(encoding="utf-8")
+        link = re.search(r'<a href="([^"]+\.pdf)">Ladda ner prisbladet som PDF</a>', page)
+        assert link, customer_id
+        published = (out / "html" / "kunder" / link.group(1)).resolve()
+        assert published.read_bytes() == sheet.read_bytes()
+    book = " ".join(subprocess.run(["pdftotext", str(report.pdf), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "varje kunds prisblad en egen PDF-fil i mappen prisblad" in book
+    assert "Typ: stadsdelsförvaltning · Prislista" not in book  # the first line of a sheet
 
 
 def test_pdf_is_tagged_described_and_has_bookmarks_per_chapter(example_book):
@@ -205,6 +238,13 @@ def test_pdf_is_tagged_described_and_has_bookmarks_per_chapter(example_book):
                           r"([^<]+)</a>", (out / "html" / "om_rapporten.html").read_text())
     for title in ["Om rapporten", *chapters[:5]]:
         assert any(title.strip() in b for b in bookmarks), title
+    for sheet in report.sheets:
+        info, meta = (subprocess.run(["pdfinfo", *option, str(sheet)], capture_output=True,
+                                     text=True, check=True).stdout for option in ([], ["-meta"]))
+        assert re.search(r"^Tagged: +yes$", info, re.MULTILINE), sheet.name
+        assert re.search(rf"^Title: +Prisblad {model.price_list_year} – \S", info, re.MULTILINE)
+        assert 'pdfuaid:part="1"' in meta or "<pdfuaid:part>1</pdfuaid:part>" in meta
+        assert re.search(rb"/Lang\s*\(sv-SE\)", pdf_objects(sheet)), sheet.name
 
 
 def test_pdf_title_page_has_no_number_and_the_contents_list_om_rapporten(example_book):
@@ -222,17 +262,19 @@ def test_no_heading_alone_at_the_bottom_of_a_pdf_page(example_book):
     larger type (print.css: 11 pt and up, word boxes from 12.8 pt) than body text (10 pt,
     11.6 pt boxes), tables and captions (8 pt)."""
     _, report, _, _ = example_book
-    alone = [f"s. {number}: {' '.join(w[4] for w in line)}"
-             for number, line in last_body_lines(report.pdf)
+    alone = [f"{path.name} s. {number}: {' '.join(w[4] for w in line)}"
+             for path, front in printed(report)
+             for number, line in last_body_lines(path, front)
              if min(w[3] - w[1] for w in line) > 12.2]
     assert alone == []
 
 
-def last_body_lines(pdf: Path):
-    """Per page after the title and contents: its number and the word boxes of the last line
-    of text above the page number (left to right); pages without body text are skipped."""
+def last_body_lines(pdf: Path, front: int = 2):
+    """Per page after the ``front`` pages (title and contents): its number and the word boxes
+    of the last line of text above the page number (left to right); pages without body text
+    are skipped."""
     top, _, bottom, _ = page_margins_mm()
-    for number, (_, height, words) in enumerate(pdf_pages(pdf)[2:], start=3):
+    for number, (_, height, words) in enumerate(pdf_pages(pdf)[front:], start=front + 1):
         body = [w for w in words if top * MM - 2 < w[1] and w[3] < height - bottom * MM + 2]
         if body:
             last = max(w[3] for w in body)
@@ -247,10 +289,11 @@ def test_no_table_caption_alone_at_the_bottom_of_a_pdf_page(example_book):
                 for c in re.findall(r"<caption>(.*?)</caption>", html, re.DOTALL)}
     assert len(captions) > 20
     alone = []
-    for number, words in last_body_lines(report.pdf):
-        line = " ".join(w[4] for w in words)
-        if any(caption.endswith(line) for caption in captions if len(line) > 10):
-            alone.append(f"s. {number}: {line}")
+    for path, front in printed(report):
+        for number, words in last_body_lines(path, front):
+            line = " ".join(w[4] for w in words)
+            if any(caption.endswith(line) for caption in captions if len(line) > 10):
+                alone.append(f"{path.name} s. {number}: {line}")
     assert alone == []
 
 
@@ -298,9 +341,10 @@ def test_pdf_offers_no_download_it_cannot_hand_over(example_book):
     """The customer's Excel price sheet is a download of the web report only."""
     out, report, _, _ = example_book
     assert "Ladda ner prisbladet" in page_text(out / "html" / "kunder" / "sdf_bromma.html")
-    text = "\n".join(" ".join(w[4] for w in words) for _, _, words in pdf_pages(report.pdf))
+    text = "\n".join(" ".join(w[4] for w in words)
+                     for path, _ in printed(report) for _, _, words in pdf_pages(path))
     assert "Ladda ner prisbladet" not in text
-    assert "Prisbladet som Excelfil" not in text
+    assert "Prisbladet som fil" not in text
 
 
 def test_price_sheets_link_their_sections_and_have_the_full_width(example_book):

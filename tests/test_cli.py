@@ -165,15 +165,20 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(mini: Path, tmp_path:
 
 
 def test_pdf_without_weasyprint_says_how_to_get_it(monkeypatch, tmp_path: Path):
-    from prismodell.inputs import load_input
-    from prismodell.pdf import PdfUnavailable, print_pdf
+    from prismodell.pipeline import build_book
 
     from .conftest import MINI
 
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it could not be imported
-    with pytest.raises(PdfUnavailable, match="apt-get install libpango"):
-        print_pdf(tmp_path, tmp_path / "x.pdf", load_input(MINI))
-    assert not (tmp_path / "x.pdf").exists()
+    report = build_book(MINI, tmp_path / "ut", html=False, show=lambda _: None)
+    assert report.pdf is None and "apt-get install libpango" in report.pdf_note
+    # the price sheets then link no PDF that will never be printed
+    sheet = (tmp_path / "ut" / "source" / "kunder" / "SDF01.md").read_text(encoding="utf-8")
+    assert "Ladda ner prisbladet som Excelfil" in sheet and ".pdf" not in sheet
+    monkeypatch.delitem(sys.modules, "weasyprint")
+    build_book(MINI, tmp_path / "ut", html=False, show=lambda _: None)
+    sheet = (tmp_path / "ut" / "source" / "kunder" / "SDF01.md").read_text(encoding="utf-8")
+    assert '<a href="../prisblad/prisblad-2023-SDF01.pdf">' in sheet
 
 
 def test_large_allocation_is_summarised_in_the_workbook(mini: Path, tmp_path: Path, monkeypatch):

@@ -264,24 +264,49 @@ def _check_matrix(data: Path, out: Path, first, cases: list[Case]) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
 
 
-def test_an_unchanged_book_keeps_its_pdf_and_a_change_prints_it_again(tmp_path):
+def test_only_the_pdfs_whose_pages_changed_are_printed_again(tmp_path):
+    """The report and each customer's price sheet are printed only when what they show
+    changed; the sheet of a customer no longer charged is removed."""
     data = tmp_path / "data"
     shutil.copytree(MINI, data)
     out = tmp_path / "_build"
     first = build_book(data, out, pdf=True, show=lambda _: None)
-    made = first.pdf.stat().st_mtime_ns
-    messages = []
-    build_book(data, out, pdf=True, show=messages.append)
-    assert first.pdf.stat().st_mtime_ns == made
-    assert any("PDF:en behålls" in m for m in messages)
+    assert sorted(p.name for p in first.sheets) == [
+        "prisblad-2023-B01.pdf", "prisblad-2023-FF01.pdf", "prisblad-2023-SDF01.pdf",
+        "prisblad-2023-SDF02.pdf"]
+
+    def printed() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for p in [first.pdf, *first.sheets] if p.exists()}
+
+    def rebuilt(messages: list[str] | None = None) -> set[str]:
+        before = printed()
+        build_book(data, out, pdf=True, show=[].append if messages is None else messages.append)
+        return {name for name, made in printed().items() if before.get(name) != made}
+
+    gone = out / "prisblad" / "prisblad-2023-GONE.pdf"
+    gone.write_bytes(b"%PDF")  # as if printed for a customer who has left since
+    messages: list[str] = []
+    assert rebuilt(messages) == set()
+    assert not gone.exists() and not (out / "html" / "prisblad" / gone.name).exists()
+    assert "    0 av 5 PDF:er skrevs (övriga oförändrade sedan förra bygget)" in messages
+    # shown in the report only
     path = data / "changed_assignments.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "Manuell avisering på papper", "Avisering via nytt system"), encoding="utf-8")
-    again = build_book(data, out, pdf=True, show=lambda _: None)
-    assert again.pdf.stat().st_mtime_ns != made
-    text = subprocess.run(["pdftotext", str(again.pdf), "-"], capture_output=True, text=True,
+    assert rebuilt() == {"prismodell-2023.pdf"}
+    text = subprocess.run(["pdftotext", str(first.pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Avisering via nytt system" in " ".join(text.split())
+    # a customer's name: the report (its lists) and that customer's sheet
+    path = data / "customers.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "Bromma stadsdelsförvaltning", "Bromma SDF"), encoding="utf-8")
+    assert rebuilt() == {"prismodell-2023.pdf", "prisblad-2023-SDF01.pdf"}
+    sheet = out / "prisblad" / "prisblad-2023-SDF01.pdf"
+    text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Bromma SDF" in text
+    assert (out / "html" / "prisblad" / sheet.name).read_bytes() == sheet.read_bytes()
 
 
 def test_a_failing_price_sheet_writer_is_told_and_its_pages_are_not_kept(tmp_path, monkeypatch):

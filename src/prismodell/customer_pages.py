@@ -24,6 +24,7 @@ from .decomposition import PARTS, change_parts, in_whole_kronor, previous_year
 from .figures import customer_figure, house_style
 from .inputs import PriceModelInput
 from .narrative_views import change_text, format_period
+from .pdf import SHEET_FOLDER, sheet_file_name
 from .style import md_escape
 from .workbook import write_customer_workbook
 
@@ -100,9 +101,11 @@ def customer_page(
     customer: pd.Series,
     image: str,
     last_year: tuple[PriceModelInput, PriceModelResult] | None = None,
+    sheet_pdf: str | None = None,
 ) -> str:
     """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path,
-    ``last_year`` last year's model and result (:func:`decomposition.previous_year`)."""
+    ``last_year`` last year's model and result (:func:`decomposition.previous_year`),
+    ``sheet_pdf`` the relative link to the sheet's PDF when the build prints one."""
     year = model.price_list_year
     customer_id = customer["customer_id"]
     name = str(customer["name"])
@@ -212,11 +215,18 @@ def customer_page(
     lines += hourly_section(model, result)
     download = f"{IMAGE_FOLDER}/{page_name(customer_id)}.xlsx"
     lines += [
-        "## Prisbladet som Excelfil",
+        "## Prisbladet som fil",
         "",
         # the name stays out of the role: its text is taken literally, escapes and all
         f"{{download}}`Ladda ner prisbladet som Excelfil <{download}>`",
         "",
+    ]
+    if sheet_pdf:  # printed after the HTML: a plain link, not a Sphinx download
+        lines.append(_raw_html(
+            f'<p><a href="{html.escape(sheet_pdf)}">Ladda ner prisbladet som PDF</a> '
+            "(för utskrift och arkiv)</p>"
+        ))
+    lines += [
         "## Läs mer",
         "",
         "Hur självkostnaden räknas fram står i kapitlet {doc}`/sjalvkostnad`, hur den fördelas "
@@ -346,11 +356,11 @@ def hourly_section(model: PriceModelInput, result: PriceModelResult) -> list[str
 
 
 def write_customer_pages(
-    model: PriceModelInput, result: PriceModelResult, out_dir: Path
+    model: PriceModelInput, result: PriceModelResult, out_dir: Path, sheet_pdfs: bool = False
 ) -> list[str]:
     """Write ``kunder/index.md`` and one page (with its chart) per charged customer under
     ``out_dir``; return the document names in toc order: the index, then the customers by
-    name."""
+    name. ``sheet_pdfs``: the pages link the sheets' PDFs (printed by the PDF step)."""
     out_dir = Path(out_dir)
     folder = out_dir / FOLDER
     images = folder / IMAGE_FOLDER
@@ -376,8 +386,13 @@ def write_customer_pages(
             str(customer["name"]),
             images / f"{name}.xlsx",
         )
+        sheet_pdf = (
+            f"../{SHEET_FOLDER}/{sheet_file_name(model.price_list_year, name)}"
+            if sheet_pdfs
+            else None
+        )
         text = customer_page(
-            model, result, customer, f"{IMAGE_FOLDER}/{name}.png", last_year
+            model, result, customer, f"{IMAGE_FOLDER}/{name}.png", last_year, sheet_pdf
         )
         (folder / f"{name}.md").write_text(text, encoding="utf-8")
         docs.append(f"{FOLDER}/{name}")

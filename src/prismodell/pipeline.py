@@ -7,8 +7,10 @@ Layout of the build folder (``--out``, default ``_build``)::
     source/            the book's sources: _config.yml, _toc.yml, executed notebooks, pages
     context/           the year computed once, loaded by the notebooks (prismodell.context),
                        and reads/: what each notebook read when it last ran
-    html/              the HTML book (open html/index.html)
-    prismodell-ÅR.pdf  the PDF report
+    html/              the HTML book (open html/index.html), with the price sheets' PDFs
+    prismodell-ÅR.pdf  the PDF report (the price sheets left out: a PDF of their own each)
+    prisblad/          one PDF per customer: prisblad-ÅR-KUND.pdf
+    pdf.json           per PDF: the digest of what it was printed from
     cache.json         per executed notebook: its fingerprint and the digests of its reads
 """
 
@@ -41,6 +43,7 @@ from .assets import asset_dir, repository_dir
 from .calculation import calculate
 from .inputs import InputError, PriceModelInput, load_calloffs, load_input
 from .output_folder import build_time, output_folder
+from .pdf import SHEET_FOLDER, PdfUnavailable, require_weasyprint
 from .trends import find_years, skipped_years
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -532,6 +535,7 @@ class BuildReport:
     executed: list[str] = field(default_factory=list)
     html: Path | None = None
     pdf: Path | None = None
+    sheets: list[Path] = field(default_factory=list)  # one PDF per customer
     pdf_note: str | None = None
 
 
@@ -586,14 +590,20 @@ def build_book(
             load_scenarios(data_dir, scenarios, model)
         digests = context.write(out / CONTEXT_DIR, model, result, narrative)
 
+    if pdf:
+        try:  # known before the pages are written: a customer page links its sheet's PDF
+            require_weasyprint()
+        except PdfUnavailable as missing:
+            pdf, report.pdf_note = False, str(missing)
+    sheet_pdfs = pdf
     source.mkdir(parents=True, exist_ok=True)
     # The price sheets need no chapter: unless they are unchanged, a process of their own
     # writes them while the chapters run. A plain forked process, started before the
     # chapters' workers: no thread is left in this one to be forked with those.
     writer = None
-    if _kept_customer_pages(source, digests) is None:
+    if _kept_customer_pages(source, digests, sheet_pdfs) is None:
         writer = multiprocessing.get_context("fork").Process(
-            target=_write_customer_pages, args=(model, result, source, digests)
+            target=_write_customer_pages, args=(model, result, source, digests, sheet_pdfs)
         )
         writer.start()
     try:
@@ -612,9 +622,9 @@ def build_book(
         with _step(report, "Skriver prisblad per kund", show):
             if writer is not None:
                 writer.join()
-    customer_docs = _kept_customer_pages(source, digests)
+    customer_docs = _kept_customer_pages(source, digests, sheet_pdfs)
     if customer_docs is None:  # the writer failed: again here, where its error is told
-        customer_docs = _write_customer_pages(model, result, source, digests)
+        customer_docs = _write_customer_pages(model, result, source, digests, sheet_pdfs)
 
     with _step(report, "Skriver bilagor och bokens inställningar", show):
         write_if_changed(
@@ -642,6 +652,10 @@ def build_book(
         completed = jupyter_book(source, out, "html")
         if completed.returncode != 0:
             raise _build_failure("HTML-bygget", completed, out / "html-build.log")
+    if pdf:
+        with _step(report, "Skriver PDF (WeasyPrint)", show):
+            report.pdf, report.sheets = _build_pdf(model, source, out, show)
+    with _step(report, "Publicerar webbrapporten", show):
         html_dir = out / "html"
         # Sphinx keeps the pages of chapters that are gone (a scenario no longer asked for,
         # a customer who left): publish only the pages of this build's sources.
@@ -652,25 +666,31 @@ def build_book(
             shutil.copytree(
                 built, staging, ignore=_stale_pages(built, documents), dirs_exist_ok=True
             )
+            for sheet in report.sheets:  # each customer page links its price sheet's PDF
+                target = staging / SHEET_FOLDER / sheet.name
+                target.parent.mkdir(exist_ok=True)
+                shutil.copyfile(sheet, target)
         report.html = html_dir / "index.html"
-
-    if pdf:
-        with _step(report, "Skriver PDF (WeasyPrint)", show):
-            report.pdf, report.pdf_note = _build_pdf(model, source, out, show)
     return report
 
 
-def _customer_pages_stamp(source: Path, digests: dict[str, str]) -> tuple[Path, str]:
-    stamp = _sha256(json.dumps([code_fingerprint(), sorted(digests.items())]).encode())
+def _customer_pages_stamp(
+    source: Path, digests: dict[str, str], sheet_pdfs: bool
+) -> tuple[Path, str]:
+    stamp = _sha256(
+        json.dumps([code_fingerprint(), sorted(digests.items()), sheet_pdfs]).encode()
+    )
     return source.parent / "customer_pages.json", stamp
 
 
-def _kept_customer_pages(source: Path, digests: dict[str, str]) -> list[str] | None:
+def _kept_customer_pages(
+    source: Path, digests: dict[str, str], sheet_pdfs: bool
+) -> list[str] | None:
     """The customer pages' document names when nothing in the build context (nor the code)
     changed since they were written, else None."""
     from .customer_pages import FOLDER
 
-    stamp_file, stamp = _customer_pages_stamp(source, digests)
+    stamp_file, stamp = _customer_pages_stamp(source, digests, sheet_pdfs)
     if stamp_file.is_file() and (source / FOLDER).is_dir():
         kept = json.loads(stamp_file.read_text())
         if kept.get("stamp") == stamp:
@@ -679,18 +699,18 @@ def _kept_customer_pages(source: Path, digests: dict[str, str]) -> list[str] | N
 
 
 def _write_customer_pages(
-    model: PriceModelInput, result, source: Path, digests: dict[str, str]
+    model: PriceModelInput, result, source: Path, digests: dict[str, str], sheet_pdfs: bool
 ) -> list[str]:
     """The customer pages, written beside the book's sources and copied in only where they
     changed: Sphinx re-reads a page whose file time moved, and a customer who left is gone."""
     from .customer_pages import FOLDER, write_customer_pages
 
-    stamp_file, stamp = _customer_pages_stamp(source, digests)
+    stamp_file, stamp = _customer_pages_stamp(source, digests, sheet_pdfs)
     stamp_file.unlink(missing_ok=True)
     fresh = source.parent / "customer_pages"
     if fresh.exists():
         shutil.rmtree(fresh)
-    docs = write_customer_pages(model, result, fresh)
+    docs = write_customer_pages(model, result, fresh, sheet_pdfs)
     _sync_folder(fresh / FOLDER, source / FOLDER)
     shutil.rmtree(fresh)
     stamp_file.write_text(json.dumps({"stamp": stamp, "docs": docs}))
@@ -725,27 +745,19 @@ def _stale_pages(built: Path, documents: set[str]) -> Callable[[str, list[str]],
 
 def _build_pdf(
     model: PriceModelInput, source: Path, out: Path, show: Callable[[str], None]
-) -> tuple[Path | None, str | None]:
-    from .pdf import PdfUnavailable, input_digest, print_pdf
+) -> tuple[Path, list[Path]]:
+    """The report and the customers' price sheets as PDF (each re-printed only if it
+    changed); the sheets for the web report too."""
+    from .pdf import print_report
 
     completed = jupyter_book(source, out, "singlehtml")
     if completed.returncode != 0:
         raise _build_failure("Bygget av enkelsidig HTML för PDF", completed, out / "pdf-build.log")
-    target = out / f"prismodell-{model.price_list_year}.pdf"
-    singlehtml = out / "_build" / "singlehtml"
-    stamp_file = out / "pdf.json"
-    digest = input_digest(singlehtml, model)
-    if target.is_file() and stamp_file.is_file():
-        if json.loads(stamp_file.read_text()).get(target.name) == digest:
-            show("    Boken är oförändrad sedan förra bygget: PDF:en behålls.")
-            return target, None
-    stamp_file.unlink(missing_ok=True)
-    try:
-        print_pdf(singlehtml, target, model)
-    except PdfUnavailable as missing:
-        return None, str(missing)
-    stamp_file.write_text(json.dumps({target.name: digest}))
-    return target, None
+    book, sheets, printed = print_report(out / "_build" / "singlehtml", out, model)
+    total = 1 + len(sheets)
+    if printed < total:
+        show(f"    {printed} av {total} PDF:er skrevs (övriga oförändrade sedan förra bygget)")
+    return book, sheets
 
 
 def build(
@@ -774,6 +786,8 @@ def build(
     print(f"HTML: {report.html}")
     if report.pdf:
         print(f"PDF:  {report.pdf}")
+        if report.sheets:
+            print(f"      och {len(report.sheets)} prisblad i {report.sheets[0].parent}")
     elif report.pdf_note:
         print(f"PDF:  skapades inte – {report.pdf_note}")
     return 0
