@@ -375,7 +375,7 @@ def test_heading_sizes_fall_with_the_level_in_print(site, browser):
     from prismodell import pdf
 
     _, (out, _, _, _) = site
-    source = pdf.main_page(out / "_build" / "singlehtml")
+    source = pdf.main_page(out / "singlehtml" / "_build" / "singlehtml")
     body, _ = pdf.mark_chapters(pdf._STYLESHEETS.sub("", source.read_text(encoding="utf-8")))
     page = browser.new_page()
     page.emulate_media(media="print")

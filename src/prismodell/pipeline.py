@@ -11,6 +11,7 @@ Layout of the build folder (``--out``, default ``_build``)::
     prismodell-ÅR.pdf  the PDF report (the price sheets left out: a PDF of their own each)
     prisblad/          one PDF per customer: prisblad-ÅR-KUND.pdf
     pdf.json           per PDF: the digest of what it was printed from
+    singlehtml/        the book as one page, built beside the HTML, printed to PDF
     cache.json         per executed notebook: its fingerprint and the digests of its reads
 """
 
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import KW_ONLY, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -53,6 +54,7 @@ REPO_DIR = repository_dir()  # None when installed from a wheel
 NOTEBOOK_DIR = ASSET_DIR / "notebooks"
 BOOK_DIR = ASSET_DIR / "book"
 CONFIG_FILE = ASSET_DIR / "_config.yml"
+SINGLE_PAGE = "singlehtml"  # the build folder's Jupyter Book build of the page the PDF prints
 EXIT_FAILURE = 1
 
 
@@ -649,12 +651,18 @@ def build_book(
     if not html:
         return report
     with _step(report, "Bygger HTML (Jupyter Book)", show):
-        completed = jupyter_book(source, out, "html")
+        # Sphinx builds on one core: the single page the PDF is printed from is built beside
+        # it, from the same sources, in a folder of its own (two builds cannot share one)
+        with ThreadPoolExecutor(1) as beside:
+            single = (beside.submit(jupyter_book, source, out / SINGLE_PAGE, "singlehtml")
+                      if pdf else None)
+            completed = jupyter_book(source, out, "html")
         if completed.returncode != 0:
             raise _build_failure("HTML-bygget", completed, out / "html-build.log")
+    shutil.rmtree(out / "_build" / SINGLE_PAGE, ignore_errors=True)  # where it was before
     if pdf:
         with _step(report, "Skriver PDF (WeasyPrint)", show):
-            report.pdf, report.sheets = _build_pdf(model, source, out, show)
+            report.pdf, report.sheets = _build_pdf(model, single.result(), out, show)
     with _step(report, "Publicerar webbrapporten", show):
         html_dir = out / "html"
         # Sphinx keeps the pages of chapters that are gone (a scenario no longer asked for,
@@ -744,16 +752,18 @@ def _stale_pages(built: Path, documents: set[str]) -> Callable[[str, list[str]],
 
 
 def _build_pdf(
-    model: PriceModelInput, source: Path, out: Path, show: Callable[[str], None]
+    model: PriceModelInput,
+    single: subprocess.CompletedProcess,
+    out: Path,
+    show: Callable[[str], None],
 ) -> tuple[Path, list[Path]]:
-    """The report and the customers' price sheets as PDF (each re-printed only if it
-    changed); the sheets for the web report too."""
+    """The report and the customers' price sheets as PDF from the single-page build (each
+    re-printed only if it changed); the sheets for the web report too."""
     from .pdf import print_report
 
-    completed = jupyter_book(source, out, "singlehtml")
-    if completed.returncode != 0:
-        raise _build_failure("Bygget av enkelsidig HTML för PDF", completed, out / "pdf-build.log")
-    book, sheets, printed = print_report(out / "_build" / "singlehtml", out, model)
+    if single.returncode != 0:
+        raise _build_failure("Bygget av enkelsidig HTML för PDF", single, out / "pdf-build.log")
+    book, sheets, printed = print_report(out / SINGLE_PAGE / "_build" / "singlehtml", out, model)
     total = 1 + len(sheets)
     if printed < total:
         show(f"    {printed} av {total} PDF:er skrevs (övriga oförändrade sedan förra bygget)")
