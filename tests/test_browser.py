@@ -196,6 +196,16 @@ def test_the_customer_index_links_every_customer(site, browser):
     assert page.locator("article h1").inner_text().strip() == name
     # the customer's own page is highlighted in the sidebar's customer index
     assert on_screen(page.locator("nav.bd-docs-nav li.toctree-l2.current > a", has_text=name))
+    # and the sheet is there to download as a PDF of its own
+    link = page.get_by_role("link", name="Ladda ner prisbladet som PDF")
+    assert on_screen(link)
+    with page.expect_response(lambda r: r.url.endswith(".pdf")) as response:
+        link.click()
+    printed = site[1][0] / "prisblad" / response.value.url.rsplit("/", 1)[-1]
+    assert response.value.status == 200
+    assert response.value.header_value("content-type") == "application/pdf"
+    # (the browser hands the PDF to its viewer: fetch the same address for the bytes)
+    assert page.request.get(response.value.url).body() == printed.read_bytes()
     assert problems == []
 
 
