@@ -4,6 +4,7 @@ Thin: parse, call, report."""
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -264,5 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
+def run() -> None:
+    """The console script: ``main`` in a process that ends when it returns."""
+    code = main()
+    # The process ends here. Frozen, the heap is not taken apart object by object at exit:
+    # for what `calculate` imports that is ~0.09 s CPU, a tenth of the whole command.
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

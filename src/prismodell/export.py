@@ -62,7 +62,10 @@ def neutralise_column(series: pd.Series) -> pd.Series:
 def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for column in frame.columns:
-        frame[column] = neutralise_column(frame[column])
+        values = frame[column]
+        cleaned = neutralise_column(values)
+        if cleaned is not values:  # usually nothing changed: skip pandas' assignment
+            frame[column] = cleaned
     return frame
 
 

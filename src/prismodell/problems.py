@@ -17,6 +17,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -256,7 +257,12 @@ class YamlChecker:
     def __init__(self, label: str, text: str):
         self.label = label
         self.problems: list[Problem] = []
-        self.lines = yaml_text_lines(text) if text else {}
+        self._text = text
+
+    @cached_property
+    def lines(self) -> dict[tuple, int]:
+        # Parsed at the first problem: a file without any (the usual case) is not read twice.
+        return yaml_text_lines(self._text) if self._text else {}
 
     def line(self, path: tuple) -> int | None:
         for cut in range(len(path), -1, -1):
