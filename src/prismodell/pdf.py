@@ -1,5 +1,7 @@
-"""The PDF report: WeasyPrint prints the single-page HTML build with the print stylesheet,
-after a title page and a contents page with page numbers are put in front."""
+"""The PDFs: WeasyPrint prints the single-page HTML build with the print stylesheet – the
+report (a title page and a contents page with page numbers in front, the price sheets left
+out) and each customer's price sheet as a PDF of its own, in parallel, each only when what
+it shows changed."""
 
 from __future__ import annotations
 
