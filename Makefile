@@ -20,10 +20,12 @@ lint:
 test: setup lint
 	uv run pytest -n auto --dist loadfile
 
-# The edit loop (about a minute): lint and every test that builds no book and opens no
-# browser – unit, golden, property, bad-input and CLI tests; no nbval.
+# The edit loop (under a minute): lint and every test that builds no book and opens no
+# browser – unit, golden, property, bad-input and CLI tests; no nbval. The property tests try
+# fewer random examples here (the "edit" profile in tests/conftest.py); `make test` runs all.
 test-fast: lint
-	uv run pytest tests -m "not slow and not browser" -q -n auto --dist loadfile
+	uv run pytest tests -m "not slow and not browser" -q -n auto --dist loadfile \
+		--hypothesis-profile=edit
 
 benchmark: setup
 	uv run python benchmarks/bench_calculate.py

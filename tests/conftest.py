@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from prismodell.cli import main
 
@@ -14,6 +15,20 @@ REPO = TESTS.parent
 MINI = TESTS / "fixtures" / "mini"
 GOLDEN = TESTS / "golden"
 DATA_2023 = REPO / "data" / "2023"
+
+# The edit loop (`make test-fast`, `--hypothesis-profile=edit`) tries fewer random examples per
+# property; the whole suite and CI keep each test's own count (see `examples`).
+EDIT_EXAMPLES = 12
+settings.register_profile("edit", max_examples=EDIT_EXAMPLES)
+
+
+def examples(full: int) -> int:
+    """A property test's example count: ``full`` in the whole suite, at most EDIT_EXAMPLES in
+    the edit loop's profile (read when the test module is imported, after the profile is
+    loaded)."""
+    if settings.get_current_profile_name() == "edit":
+        return min(full, EDIT_EXAMPLES)
+    return full
 
 
 @pytest.fixture

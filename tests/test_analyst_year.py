@@ -30,7 +30,7 @@ from prismodell.notices import (
 )
 from prismodell.pipeline import reproducibility_page
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, examples, run_cli
 
 DATA = REPO / "data"
 
@@ -426,7 +426,7 @@ def _charges(draw_rows):
     return frame.drop_duplicates(["customer_id", "service_area"]).reset_index(drop=True)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(
     st.lists(st.tuples(_IDS, _AREAS, st.integers(0, 10**9)), max_size=10),
     st.lists(st.tuples(_IDS, _AREAS, st.integers(0, 10**9)), max_size=10),

@@ -11,7 +11,7 @@ from prismodell import billing
 from prismodell.calculation import calculate
 from prismodell.inputs import load_input
 
-from .conftest import DATA_2023, MINI
+from .conftest import MINI
 
 
 @pytest.fixture(scope="module")
@@ -93,9 +93,8 @@ def test_arrears_schedule_invoices_the_following_month():
     assert table["invoice_date"].iloc[0] == "1 februari 2023"
 
 
-def test_billing_plan_table_has_total_row_on_2023_data():
-    model = load_input(DATA_2023)
-    result = calculate(model)
+def test_billing_plan_table_has_total_row_on_2023_data(model_2023):
+    model, result = model_2023
     table = billing.billing_plan_table(model, result)
     assert table["name"].iloc[-1] == "Totalt"
     assert table["amount"].iloc[-1] == result.total_full_cost

@@ -17,8 +17,6 @@ from prismodell.customer_pages import INDEX, page_name, write_customer_pages
 from prismodell.inputs import load_input
 from prismodell.report_tables import sort_key_sv
 
-from .conftest import DATA_2023
-
 EVIL = "<script>alert(1)</script>"
 STARS = "*x* [länk](http://example.org) {glue:text}`k`"
 
@@ -122,13 +120,20 @@ def test_page_names_are_safe_and_unique():
     assert page_name("index") != "index"
 
 
-def test_2023_pages_are_complete(tmp_path: Path):
+@pytest.fixture(scope="module")
+def pages_2023(tmp_path_factory, model_2023):
+    """The 2023 example's pages, written once for the tests that only read them:
+    (folder, document names, model, result)."""
+    model, result = model_2023
+    out = tmp_path_factory.mktemp("pages_2023")
+    return out, write_customer_pages(model, result, out), model, result
+
+
+def test_2023_pages_are_complete(pages_2023):
     # their time is measured by benchmarks/bench_build.py, not here (a shared machine is noisy)
-    model = load_input(DATA_2023)
-    result = calculate(model)
-    docs = write_customer_pages(model, result, tmp_path)
+    out, docs, _, result = pages_2023
     assert len(docs) == 1 + result.price_list["customer_id"].nunique()
-    page = (tmp_path / "kunder" / "sdf_bromma.md").read_text(encoding="utf-8")
+    page = (out / "kunder" / "sdf_bromma.md").read_text(encoding="utf-8")
     assert page.startswith("# Bromma stadsdelsförvaltning\n")
     assert "Volymperiod juli 2021 – juni 2022" in page
 
@@ -178,14 +183,12 @@ def test_settings_read_as_swedish_text_not_python_values(value, text):
     assert style.format_value(value).replace(style.NBSP, " ") == text
 
 
-def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(tmp_path: Path):
+def test_a_price_sheet_answers_what_can_we_do_and_leaves_out_zero_weight_keys(pages_2023):
     from prismodell.behaviour import customer_savings
 
-    model = load_input(DATA_2023)
-    result = calculate(model)
+    out, _, model, result = pages_2023
     customer = "aldreforvaltningen"
-    write_customer_pages(model, result, tmp_path)
-    text = (tmp_path / "kunder" / f"{page_name(customer)}.md").read_text(encoding="utf-8")
+    text = (out / "kunder" / f"{page_name(customer)}.md").read_text(encoding="utf-8")
     html = render_html(text)
     tables = pd.read_html(__import__("io").StringIO(html), thousands="\u00a0", decimal=",")
     volumes = next(t for t in tables if "Total volym" in t.columns)

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from prismodell.decomposition import PARTS, change_parts, previous_year
 
+from .conftest import examples
+
 
 @pytest.fixture(scope="module")
 def last_year(model_2023):
@@ -183,7 +185,7 @@ def test_the_example_data_changes_weights_between_the_years(model_2023, last_yea
     assert table.set_index("service_area").at["avgiftshantering", "weight"] == 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(
     weights=st.lists(st.floats(0, 1), min_size=3, max_size=3).filter(lambda w: sum(w) > 0),
     cost=st.floats(0.5, 2),

@@ -20,7 +20,7 @@ from prismodell import invoices
 from prismodell.calculation import calculate
 from prismodell.inputs import InputError, load_calloffs, load_input
 
-from .conftest import GOLDEN, run_cli
+from .conftest import GOLDEN, examples, run_cli
 from .test_properties import models
 
 HEADER = "customer_id,date,kind,service_area,staff_category,description,quantity,unit_price"
@@ -97,7 +97,7 @@ def test_base_invoice_follows_the_billing_month(mini: Path):
     assert set(lines["invoice_date"]) == {pd.Timestamp("2023-04-03")}  # 1 April: a Saturday
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(models())
 def test_property_base_lines_equal_the_price_list_to_the_krona(model):
     result = calculate(model)
@@ -146,7 +146,7 @@ def test_calloff_rules(mini_calloffs: Path):
     assert lines.loc[lines["kind"] == "bastjanst", "amount"].sum() == result.total_full_cost
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(

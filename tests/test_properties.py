@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from prismodell.calculation import calculate
 from prismodell.inputs import PriceModelInput
 
+from .conftest import examples
+
 CATEGORIES = {"admin": 600_000.0, "ekonom": 750_000.0, "ledning": 1_000_000.0}
 
 
@@ -169,7 +171,9 @@ def as_dict(prices: pd.DataFrame) -> dict[tuple[str, str], int]:
     return {(r.customer_id, r.service_area): int(r.amount) for r in prices.itertuples()}
 
 
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 @FAST

@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from prismodell import figures, sensitivity
 from prismodell.calculation import calculate
 
+from .conftest import examples
+
 
 def _with_weights(model, weights: pd.Series):
     """The model with some keys' weights replaced (the rest of the input unchanged)."""
@@ -123,7 +125,7 @@ def test_charges_for_many_weight_vectors_at_once(mini_model):
         sensitivity.charges_for_weights(weights[:, :2], shares, cost)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(
     raw=st.lists(st.floats(0, 1), min_size=2, max_size=6).filter(lambda w: sum(w) > 1e-3),
     position=st.integers(0, 5),

@@ -22,7 +22,7 @@ from prismodell.volumes import (
     write_volume_outputs,
 )
 
-from .conftest import REPO
+from .conftest import REPO, examples
 
 DATA_2024 = REPO / "data" / "2024"
 
@@ -336,7 +336,9 @@ def test_values_and_files_never_enter_the_sql_text(tmp_path, monkeypatch):
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     st.lists(

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from prismodell.export import neutralise_column, neutralise_text
 
-from .conftest import DATA_2023, run_cli
+from .conftest import DATA_2023, examples, run_cli
 
 # The only formulas the tool writes: SUM over a range, and a guarded quotient of two cells.
 TOOL_FORMULA = re.compile(
@@ -110,7 +110,7 @@ def test_characters_xml_cannot_hold_never_give_a_traceback(
         assert "Far\ufffdsta stadsdelsförvaltning" in texts
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.one_of(st.text(), st.none(), st.integers()), min_size=1, max_size=30))
 def test_column_neutralisation_is_the_cell_rule(values):
     series = pd.Series(values, dtype=object)
@@ -274,7 +274,7 @@ def test_scenario_workbook_stores_changes_as_numbers_in_their_unit(mini: Path, t
                     assert isinstance(cell.value, float | int), (sheet.title, cell.coordinate)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(
     st.lists(
         st.tuples(st.text(max_size=40), st.one_of(st.none(), st.floats(-1e12, 1e12))),
