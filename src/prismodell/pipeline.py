@@ -294,6 +294,8 @@ def _execute(
             cwd=str(NOTEBOOK_DIR),
             progress_bar=False,
             log_output=False,
+            # written once when done, not after every cell (a 0.5 MB notebook, validated)
+            request_save_on_cell_execute=False,
             config=channels,
         )
     except Exception as exc:  # the notebook's own error, reported per chapter
