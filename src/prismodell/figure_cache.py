@@ -37,7 +37,7 @@ def folder() -> Path | None:
 
 def call_key(function: Callable, args: tuple, kwargs: dict) -> str | None:
     """The digest of a figure function's call, None when figures are not kept or an argument
-    has no canonical digest (a callable, say)."""
+    has no canonical digest (a lambda, say)."""
     if folder() is None:
         return None
     import matplotlib  # loaded already: the figure was drawn with it
