@@ -27,7 +27,7 @@ from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import style
+from . import figure_cache, style
 
 CM = 1 / 2.54
 PAGE_WIDTH = 16 * CM  # inches
@@ -73,7 +73,10 @@ def styled(function: Callable[_P, _R]) -> Callable[_P, _R]:
     @functools.wraps(function)
     def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         with house_style():
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
+        if isinstance(result, Figure):  # its PNG may be kept for the same call (figure_cache)
+            figure_cache.remember(result, figure_cache.call_key(function, args, kwargs))
+        return result
 
     return wrapper
 
@@ -87,10 +90,15 @@ def new_figure(height_cm: float, width_cm: float = 16.0) -> Figure:
 
 @styled
 def png_bytes(fig: Figure, dpi: int = 150) -> bytes:
-    """The figure as PNG bytes (tight bounding box, white background)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    return buffer.getvalue()
+    """The figure as PNG bytes (tight bounding box, white background); in a build, the bytes
+    rendered before for the same figure call (:mod:`prismodell.figure_cache`)."""
+
+    def render() -> bytes:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        return buffer.getvalue()
+
+    return figure_cache.png(fig, dpi, render)
 
 
 # --------------------------------------------------------------------------- text alternatives

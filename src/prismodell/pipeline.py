@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import context, kernel_server
+from . import context, figure_cache, kernel_server
 from .accessibility import PAGE as ACCESSIBILITY_DOC
 from .accessibility import accessibility_page
 from .assets import asset_dir, repository_dir
@@ -260,11 +260,14 @@ def _quiet_worker(log_file: str, server: str | None, kernel_specs: str | None) -
         )
 
 
-def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, float, str | None]:
+def _execute(
+    job: NotebookJob, source: str, context_dir: str, figures_dir: str | None = None
+) -> tuple[str, float, str | None]:
     """Run one notebook with papermill (in a worker process); return (name, seconds, error).
 
     The kernel inherits the environment: it tells ``context.load`` where the build context is
-    and where to record what this chapter reads."""
+    and where to record what this chapter reads, and the figures where rendered ones are kept
+    (``figures_dir``, :mod:`prismodell.figure_cache`)."""
     import papermill
     from traitlets.config import Config
 
@@ -276,6 +279,10 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
     reads.unlink(missing_ok=True)
     os.environ[context.ENV_CONTEXT] = context_dir
     os.environ[context.ENV_READS] = str(reads)
+    if figures_dir:
+        os.environ[figure_cache.ENV_FIGURES] = figures_dir
+    else:
+        os.environ.pop(figure_cache.ENV_FIGURES, None)
     # The kernel's channels are Unix sockets in a folder of its own, not TCP ports: kernels
     # started at once in several processes (the two workers, a second build) could otherwise
     # be given the same free port. A short path: a socket's may not exceed 107 bytes.
@@ -292,6 +299,8 @@ def _execute(job: NotebookJob, source: str, context_dir: str) -> tuple[str, floa
             cwd=str(NOTEBOOK_DIR),
             progress_bar=False,
             log_output=False,
+            # written once when done, not after every cell (a 0.5 MB notebook, validated)
+            request_save_on_cell_execute=False,
             config=channels,
         )
     except Exception as exc:  # the notebook's own error, reported per chapter
@@ -373,6 +382,9 @@ def execute_notebooks(
     errors = []
     log = source.parent / "papermill.log"
     log.write_text("")
+    # rendered figures are kept per version of the code (a figure function may have changed)
+    figures_dir = context_dir / "figures" / code_fingerprint()[:16]
+    figure_cache.prune(context_dir / "figures", figures_dir)
     warm = kernel_server.available()
     specs = str(kernel_server.write_kernel_spec(context_dir / "jupyter")) if warm else None
     with (
@@ -384,7 +396,10 @@ def execute_notebooks(
             initargs=(str(log), server, specs),
         ) as pool,
     ):
-        futures = [pool.submit(_execute, job, str(source), str(context_dir)) for job in todo]
+        futures = [
+            pool.submit(_execute, job, str(source), str(context_dir), str(figures_dir))
+            for job in todo
+        ]
         for job, future in zip(todo, futures, strict=True):
             name, seconds, error = future.result()
             if error:
