@@ -217,3 +217,8 @@ def write_kernel_spec(folder: Path) -> Path:
 
 if __name__ == "__main__":
     serve(sys.argv[1])
+    # Stopped: leave without the interpreter's teardown of everything preloaded (a quarter of
+    # a second at the end of every build that ran chapters); only its log output to flush.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
