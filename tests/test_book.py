@@ -152,9 +152,13 @@ def pdf_objects(path: Path) -> bytes:
 
     raw = path.read_bytes()
     parts = [raw]
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", raw, re.DOTALL):
+    for start in re.finditer(rb"stream\r?\n", raw):
+        # up to the keyword, not up to the line break before it: compressed data may itself
+        # end in a carriage return (then a pattern stopping at "\r\nendstream" cut it, and
+        # the catalog went unread in about one PDF in ten); the decompressor stops at its end
+        data = raw[start.end():raw.find(b"endstream", start.end())]
         try:
-            parts.append(zlib.decompress(stream.group(1)))
+            parts.append(zlib.decompressobj().decompress(data))
         except zlib.error:
             continue  # images and fonts in other encodings
     return b"\n".join(parts)
