@@ -41,6 +41,15 @@ KERNEL_MODULES = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.debugger",  # debugpy: a fifth of an ordinary start
+    # Imported by a chapter's first glue and first figure, not by its import lines: every
+    # chapter paid about 0.15 s for them.
+    "myst_nb.ext.glue",  # myst_nb.glue imports it when first called (nbformat, jsonschema …)
+    "matplotlib.backends.backend_agg",
+    "PIL.BmpImagePlugin",  # Pillow's plugins, loaded at the first PNG written
+    "PIL.GifImagePlugin",
+    "PIL.JpegImagePlugin",
+    "PIL.PpmImagePlugin",
+    "PIL.features",
 )
 # The backend an ordinary kernel gives matplotlib; set before matplotlib is imported, which
 # reads it once.
