@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -75,6 +76,10 @@ def serve(socket_path: str) -> None:
     # import set (the backend included, which rc_context would leave).
     dict.update(matplotlib.rcParams, ordinary)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the system
+    # What is loaded now lives as long as every kernel: keep it out of the kernels' garbage
+    # collections (which would otherwise walk, and so copy, all of it in each kernel).
+    gc.collect()
+    gc.freeze()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path + ".tmp")
     listener.listen()
