@@ -353,14 +353,13 @@ def print_report(
     jobs = print_jobs(singlehtml_dir, out, model)
     stamp_file = out / "pdf.json"
     stamps = json.loads(stamp_file.read_text()) if stamp_file.is_file() else {}
-    digests = {job.target.relative_to(out).as_posix(): job_digest(job, model) for job in jobs}
-    todo = [job for job in jobs
-            if not job.target.is_file()
-            or stamps.get(job.target.relative_to(out).as_posix())
-            != digests[job.target.relative_to(out).as_posix()]]
+    names = {job.target: job.target.relative_to(out).as_posix() for job in jobs}
+    digests = {names[job.target]: job_digest(job, model) for job in jobs}
+    todo = [job for job in jobs if not job.target.is_file()
+            or stamps.get(names[job.target]) != digests[names[job.target]]]
     stamp_file.unlink(missing_ok=True)  # a stop half-way must not keep a stale PDF
     for stale in sorted((out / SHEET_FOLDER).glob("*.pdf")):
-        if stale not in {job.target for job in jobs}:
+        if stale not in names:
             stale.unlink()
     workers = min(workers or len(os.sched_getaffinity(0)), len(todo))
     if workers > 1:

@@ -18,6 +18,7 @@ Layout of the build folder (``--out``, default ``_build``)::
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -127,6 +128,7 @@ def input_files(data_dir: Path) -> list[Path]:
     )
 
 
+@functools.cache  # the code this process runs: asked by every chapter, sheet and PDF
 def code_fingerprint() -> str:
     """The package version and its source: a code change re-executes every notebook."""
     digest = hashlib.sha256(_package_version().encode())
