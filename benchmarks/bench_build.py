@@ -54,7 +54,8 @@ def timed(label: str, **kwargs) -> None:
         times = list(notebooks.values())
         print(f"  notebooks körda: {len(times)}, median {statistics.median(times):.1f} s"
               f" (min {min(times):.1f}, max {max(times):.1f})")
-        print(f"    {sorted(notebooks)}")
+        slowest = sorted(notebooks.items(), key=lambda item: -item[1])
+        print("    " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in slowest))
     else:
         print("  notebooks körda: 0")
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from prismodell import context
 from prismodell.calculation import calculate
 from prismodell.inputs import load_input
@@ -82,12 +84,61 @@ def test_a_chapter_records_the_fields_and_files_it_reads(mini: Path, tmp_path: P
     env = {**os.environ, context.ENV_CONTEXT: str(folder), context.ENV_READS: str(reads_file)}
     subprocess.run([sys.executable, "-c", CHAPTER, str(mini.resolve())], env=env, check=True)
     reads = set(json.loads(reads_file.read_text()))
-    # the remark under the key table comes from rapport/keys.yml through the context
-    assert {"narrative.keys", "model.keys", "result.unit_prices"} <= reads
+    # the remark under the key table comes from rapport/keys.yml through the context (a
+    # nested record's fields are read one by one)
+    assert {"narrative.keys.remarks", "model.keys", "result.unit_prices"} <= reads
+    assert "narrative.keys" not in reads and "narrative.keys.principles" not in reads
     assert "model.settings.billing" in reads and "model.settings" not in reads
     assert "file:2022/model.yml" in reads
     assert not {r for r in reads if r.startswith("file:data/")}  # the context, not the files
     assert "model.staffing" not in reads and "narrative.other" not in reads
+
+
+AREA_CHAPTER = """
+import sys
+from prismodell import context
+from prismodell import report_tables as tables
+model, result, narrative = context.load(sys.argv[1], service_area="hyresadministration")
+assert set(model.keys["service_area"]) == {"hyresadministration"}
+assert len(model.customers) > 1  # no service_area column: the whole table
+tables.area_customer_comparison(model, result, "hyresadministration")
+"""
+
+
+def test_a_service_area_chapter_reads_its_own_rows(mini: Path, tmp_path: Path):
+    folder = tmp_path / "_build" / "context"
+    digests = _write(mini, folder)
+    reads_file = folder / "reads" / "area.json"
+    reads_file.parent.mkdir()
+    env = {**os.environ, context.ENV_CONTEXT: str(folder), context.ENV_READS: str(reads_file)}
+    subprocess.run([sys.executable, "-c", AREA_CHAPTER, str(mini.resolve())], env=env,
+                   check=True)
+    reads = set(json.loads(reads_file.read_text()))
+    assert {"model.keys[hyresadministration]", "model.customers",
+            "result.comparison.by_customer_area[hyresadministration]"} <= reads
+    assert not {r for r in reads if "leverantorsreskontra" in r}
+    assert "model.keys" not in reads and "result.comparison" not in reads
+    assert reads <= set(digests) | {r for r in reads if r.startswith(("file:", "dir:"))}
+    # a weight of the other area changes the whole table's digest, not this area's rows
+    _set_weights(mini, "0.4", "0.35")
+    after = _write(mini, tmp_path / "after")
+    assert after["model.keys"] != digests["model.keys"]
+    assert after["model.keys[leverantorsreskontra]"] != digests["model.keys[leverantorsreskontra]"]
+    assert {r for r in reads if after.get(r, "missing") != digests.get(r, "missing")} == set()
+
+
+def test_a_service_area_outside_the_pipeline_gets_the_same_rows(monkeypatch):
+    from .conftest import MINI
+
+    monkeypatch.delenv(context.ENV_CONTEXT, raising=False)
+    whole = context.load(MINI)
+    area = context.load(MINI, service_area="leverantorsreskontra")
+    keys = whole.model.keys
+    assert area.model.keys.equals(keys[keys["service_area"] == "leverantorsreskontra"])
+    rows = whole.result.comparison.by_customer_area
+    assert area.result.comparison.by_customer_area.equals(
+        rows[rows["service_area"] == "leverantorsreskontra"])
+    assert area.result.comparison.by_customer.equals(whole.result.comparison.by_customer)
 
 
 def test_the_build_folder_and_its_listing_are_no_reads(tmp_path: Path):
@@ -145,3 +196,45 @@ def test_build_time_is_fixed_by_source_date_epoch(monkeypatch):
     assert build_time() == datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC)
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     assert abs((datetime.now() - build_time()).total_seconds()) < 60
+
+
+@pytest.mark.slow
+def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_year():
+    """The service-area chapter loads its area's rows only (so that another area's change does
+    not run it again): every output of every cell – texts, tables, figures – must be the same
+    as when it loads the whole year, for every area of the example data and of the fixture
+    with every optional input (dedicated services, a reorganisation). One kernel runs all."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from prismodell.pipeline import NOTEBOOK_DIR
+
+    from .conftest import DATA_2023, MINI
+
+    chapter = nbformat.read(NOTEBOOK_DIR / "tjansteomrade.ipynb", as_version=4)
+    code = [c.source for c in chapter.cells
+            if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    sliced = "context.load(data_dir, service_area=service_area)"
+    assert sum(sliced in source for source in code) == 1
+    runs = []
+    for data in (DATA_2023, MINI.parent / "mini_full"):
+        for area in load_input(data).service_areas["service_area"]:
+            for whole in (False, True):
+                runs.append((data.name, area, whole))
+    cells = []
+    for data_name, area, whole in runs:
+        data = DATA_2023 if data_name == "2023" else MINI.parent / data_name
+        cells.append(nbformat.v4.new_code_cell(
+            f"data_dir = {str(data)!r}\nservice_area = {area!r}"))
+        cells += [nbformat.v4.new_code_cell(
+            s.replace(sliced, "context.load(data_dir)") if whole else s) for s in code]
+    notebook = nbformat.v4.new_notebook(cells=cells, metadata=chapter.metadata)
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
+    per_run = len(code) + 1
+    outputs = [[[{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs]
+                for c in notebook.cells[i * per_run:(i + 1) * per_run]]
+               for i in range(len(runs))]
+    for i in range(0, len(runs), 2):
+        assert outputs[i] == outputs[i + 1], runs[i]
+        assert any(o for o in outputs[i]), runs[i]  # the chapter showed something

@@ -82,17 +82,41 @@ def digest(value: Any) -> str:
     return h.hexdigest()
 
 
+AREA_COLUMN = "service_area"  # a table with this column is also digested per service area
+
+
+def _is_record(value: Any) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def _per_area(value: Any) -> bool:
+    return isinstance(value, pd.DataFrame) and AREA_COLUMN in value.columns
+
+
+def area_read(name: str, area: str) -> str:
+    """The read of one service area's rows of a table field: ``model.keys[kundreskontra]``."""
+    return f"{name}[{area}]"
+
+
 def field_digests(name: str, obj: Any) -> dict[str, str]:
-    """``{"model.keys": …, "model.settings.billing": …}``: one digest per field of ``obj`` and,
-    for a mapping field, per top-level key too (a chapter that reads one setting depends on it
-    alone)."""
+    """``{"model.keys": …, "model.settings.billing": …}``: one digest per field of ``obj``; for
+    a mapping field per top-level key too (a chapter that reads one setting depends on it
+    alone), for a table with a ``service_area`` column per service area (a service area's
+    chapter reads its own rows), and for a nested record (``result.comparison``) per field of
+    its own."""
     digests = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        digests[f"{name}.{f.name}"] = digest(value)
+        key = f"{name}.{f.name}"
+        digests[key] = digest(value)
         if isinstance(value, Mapping):
-            for key, item in value.items():
-                digests[f"{name}.{f.name}.{key}"] = digest(item)
+            for item_key, item in value.items():
+                digests[f"{key}.{item_key}"] = digest(item)
+        elif _per_area(value):
+            for area, rows in value.groupby(AREA_COLUMN, sort=False):
+                digests[area_read(key, area)] = digest(rows)
+        elif _is_record(value):
+            digests.update(field_digests(key, value))
     return digests
 
 
@@ -218,21 +242,22 @@ def _rebuild(cls: type, values: dict) -> Any:
     return obj
 
 
-_RECORDING_CLASSES: dict[tuple[type, str], type] = {}
+_RECORDING_CLASSES: dict[tuple[type, tuple], type] = {}
 
 
-def _recording_class(cls: type, name: str) -> type:
-    """A subclass of the dataclass ``cls`` whose field reads are recorded as ``name.field``."""
-    if (cls, name) in _RECORDING_CLASSES:
-        return _RECORDING_CLASSES[(cls, name)]
-    fields = frozenset(f.name for f in dataclasses.fields(cls))
+def _recording_class(cls: type, reads: dict[str, str | None]) -> type:
+    """A subclass of the dataclass ``cls`` that records a read of field ``f`` as ``reads[f]``
+    (None: the field records its own reads, a mapping or a nested record)."""
+    cache_key = (cls, tuple(reads.items()))
+    if cache_key in _RECORDING_CLASSES:
+        return _RECORDING_CLASSES[cache_key]
+    fields = tuple(reads)
 
     def __getattribute__(self, attr):
-        # properties and methods read fields through self, so fields alone are recorded; a
-        # mapping field records the keys read from it itself
+        # properties and methods read fields through self, so fields alone are recorded
         value = object.__getattribute__(self, attr)
-        if attr in fields and _RECORDER is not None and not isinstance(value, _RecordingDict):
-            _RECORDER.add(f"{name}.{attr}")
+        if _RECORDER is not None and reads.get(attr) is not None:
+            _RECORDER.add(reads[attr])
         return value
 
     def __reduce_ex__(self, protocol):  # a copy or pickle is a plain object (all fields read)
@@ -242,18 +267,33 @@ def _recording_class(cls: type, name: str) -> type:
                                       "__reduce_ex__": __reduce_ex__,
                                       "__qualname__": cls.__qualname__,
                                       "__module__": cls.__module__})
-    _RECORDING_CLASSES[(cls, name)] = sub
+    _RECORDING_CLASSES[cache_key] = sub
     return sub
 
 
-def _recording(obj: Any, name: str) -> Any:
+def _prepare(obj: Any, name: str, area: str | None, record: bool) -> Any:
+    """``obj`` (fresh from the context, changed in place) for a chapter: with ``area``, every
+    table with a ``service_area`` column holds that area's rows only (labels kept), also in
+    nested records; with ``record``, every field read is recorded – a table of one area as
+    ``name.field[area]``, a nested record's fields one by one, a mapping's keys one by one."""
+    reads: dict[str, str | None] = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        if isinstance(value, Mapping) and not isinstance(value, _RecordingDict):
+        key = f"{name}.{f.name}"
+        reads[f.name] = key
+        if _is_record(value):
+            object.__setattr__(obj, f.name, _prepare(value, key, area, record))
+            reads[f.name] = None
+        elif area is not None and _per_area(value):
+            object.__setattr__(obj, f.name, value[value[AREA_COLUMN] == area])
+            reads[f.name] = area_read(key, area)
+        elif record and isinstance(value, Mapping) and not isinstance(value, _RecordingDict):
             recording = _RecordingDict(value)
-            recording._name = f"{name}.{f.name}"
+            recording._name = key
             object.__setattr__(obj, f.name, recording)
-    object.__setattr__(obj, "__class__", _recording_class(type(obj), name))
+            reads[f.name] = None
+    if record:
+        object.__setattr__(obj, "__class__", _recording_class(type(obj), reads))
     return obj
 
 
@@ -281,14 +321,18 @@ def narrative_of(model: Any) -> Any:
     return load_narrative(model.data_dir, model)
 
 
-def compute(data_dir: Path | str) -> Context:
+def compute(data_dir: Path | str, service_area: str | None = None) -> Context:
     """The context of ``data_dir`` computed in this process (nbval, interactive use)."""
     from .calculation import calculate
     from .inputs import load_input
     from .narrative import load_narrative
 
     model = load_input(data_dir)
-    return _remember(Context(model, calculate(model), load_narrative(data_dir, model)))
+    objects = (model, calculate(model), load_narrative(data_dir, model))
+    if service_area is not None:
+        objects = tuple(_prepare(obj, n, service_area, False)
+                        for n, obj in zip(OBJECTS, objects, strict=True))
+    return _remember(Context(*objects))
 
 
 def _remember(loaded: Context) -> Context:
@@ -297,12 +341,17 @@ def _remember(loaded: Context) -> Context:
     return loaded
 
 
-def load(data_dir: Path | str) -> Context:
+def load(data_dir: Path | str, service_area: str | None = None) -> Context:
     """The model, result and narrative of ``data_dir`` for a chapter notebook: from the build
-    context when the pipeline runs the notebook (the reads recorded), else computed here."""
+    context when the pipeline runs the notebook (the reads recorded), else computed here.
+
+    A service area's chapter passes ``service_area`` and gets that area's rows of every table
+    with a ``service_area`` column: it depends on them alone, so a weight of another area does
+    not run it again. (Its tables, texts and figures are the same as from the whole year: a
+    test runs the chapter both ways.)"""
     folder = os.environ.get(ENV_CONTEXT)
     if not folder:
-        return compute(data_dir)
+        return compute(data_dir, service_area)
     folder_path = Path(folder)
     meta = json.loads((folder_path / DIGESTS_FILE).read_text())
     data_dir = Path(data_dir).resolve()
@@ -312,7 +361,9 @@ def load(data_dir: Path | str) -> Context:
     reads = os.environ.get(ENV_READS)
     if reads:
         _start_recording(Path(reads), data_dir, folder_path)
-        objects = [_recording(obj, name) for name, obj in zip(OBJECTS, objects, strict=True)]
+    if reads or service_area is not None:
+        objects = [_prepare(obj, name, service_area, bool(reads))
+                   for name, obj in zip(OBJECTS, objects, strict=True)]
     return _remember(Context(*objects))
 
 
