@@ -31,6 +31,27 @@ def examples(full: int) -> int:
     return full
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_kernel_server(request, tmp_path_factory):
+    """One kernel server per test process for the books built in it (each build would start
+    its own: most of a second). Only when this process's tests build books; a build in a
+    subprocess (the CLI as an analyst runs it, the installed wheel) still starts its own."""
+    from prismodell import kernel_server
+    from prismodell.pipeline import NOTEBOOK_DIR
+
+    builds = any(item.get_closest_marker("slow") for item in request.session.items)
+    if not builds or not kernel_server.available():
+        yield None
+        return
+    log = tmp_path_factory.mktemp("kernel_server") / "kernels.log"
+    with kernel_server.starting(log, NOTEBOOK_DIR) as server:
+        before = kernel_server.share(server)
+        try:
+            yield server
+        finally:
+            kernel_server.share(before)
+
+
 @pytest.fixture
 def mini(tmp_path: Path) -> Path:
     """A writable copy of the small fixture folder (the spec's worked example)."""

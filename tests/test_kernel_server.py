@@ -179,3 +179,22 @@ def test_a_process_forked_after_a_warm_kernel_starts_one_too(tmp_path, warm):
         pytest.fail("the forked process never got its kernel")
     assert child.exitcode == 0
     assert (tmp_path / "second.ipynb").is_file()
+
+
+def test_a_server_stopped_while_it_still_starts_leaves_nothing(tmp_path):
+    """A rebuild starts the server before it reads the inputs; bad inputs stop it at once."""
+    server = kernel_server.Starting(tmp_path / "kernels.log", tmp_path)
+    server.stop()
+    assert server.process.poll() is not None
+    assert not os.path.exists(os.path.dirname(server.socket_path))
+
+
+def test_a_shared_server_serves_the_builds_of_its_process(tmp_path, monkeypatch):
+    with kernel_server.starting(tmp_path / "kernels.log", tmp_path) as server:
+        before = kernel_server.share(server)  # the test process's own, if it keeps one
+        try:
+            assert kernel_server.shared() is server
+            monkeypatch.setenv(kernel_server.ENV_COLD, "1")  # cold kernels: no server at all
+            assert kernel_server.shared() is None
+        finally:
+            assert kernel_server.share(before) is server

@@ -171,36 +171,81 @@ def request(socket_path: str, message: dict, timeout: float = 10.0) -> dict:
     return json.loads(answer) if answer else {}
 
 
+class Starting:
+    """A kernel server started now (it imports for most of a second), waited for when the
+    first chapter needs it; :meth:`stop` ends it, ready or not."""
+
+    def __init__(self, log: Path, cwd: Path) -> None:
+        # A private short folder: a socket path may not exceed 107 bytes.
+        self._folder = tempfile.TemporaryDirectory(prefix="prismodell-")
+        self.socket_path = os.path.join(self._folder.name, "kernels.sock")
+        with open(log, "a") as errors:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "prismodell.kernel_server", self.socket_path],
+                stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, cwd=cwd,
+            )
+
+    def ready(self) -> str | None:
+        """The socket path once the server listens; None when it could not start (the
+        chapters then get ordinary kernels)."""
+        deadline = time.monotonic() + _READY_SECONDS
+        while not os.path.exists(self.socket_path) and self.process.poll() is None:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        return self.socket_path if os.path.exists(self.socket_path) else None
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            if os.path.exists(self.socket_path):
+                with contextlib.suppress(OSError, ValueError):
+                    request(self.socket_path, {"stop": True}, timeout=2.0)
+            else:  # still importing: nothing of it to wait for
+                self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._folder.cleanup()
+
+
+@contextlib.contextmanager
+def starting(log: Path, cwd: Path) -> Iterator[Starting]:
+    """A server starting for the duration of the block (see :class:`Starting`). Its kernels
+    write to ``log`` and start in ``cwd`` (also the first entry of their import path, as for
+    a kernel started there)."""
+    server = Starting(log, cwd)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @contextlib.contextmanager
 def kernel_server(log: Path, cwd: Path) -> Iterator[str | None]:
     """A running server for the duration of the block; yields its socket path, or None when
-    it could not start (the chapters then get ordinary kernels). Its kernels write to ``log``
-    and start in ``cwd`` (also the first entry of their import path, as for a kernel started
-    there)."""
-    # A private short folder: a socket path may not exceed 107 bytes.
-    with tempfile.TemporaryDirectory(prefix="prismodell-") as folder:
-        socket_path = os.path.join(folder, "kernels.sock")
-        with open(log, "a") as errors:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "prismodell.kernel_server", socket_path],
-                stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, cwd=cwd,
-            )
-        try:
-            deadline = time.monotonic() + _READY_SECONDS
-            while not os.path.exists(socket_path) and process.poll() is None:
-                if time.monotonic() > deadline:
-                    break
-                time.sleep(0.02)
-            yield socket_path if os.path.exists(socket_path) else None
-        finally:
-            if process.poll() is None:
-                with contextlib.suppress(OSError, ValueError):
-                    request(socket_path, {"stop": True}, timeout=2.0)
-                try:
-                    process.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+    it could not start."""
+    with starting(log, cwd) as server:
+        yield server.ready()
+
+
+_SHARED: Starting | None = None
+
+
+def share(server: Starting | None) -> Starting | None:
+    """Let every build in this process use ``server`` instead of starting one of its own (the
+    test suite keeps one per test process: a build's own start is most of a second); None:
+    each build starts its own again. Returns the server shared before. A server started from
+    other code must not be shared: its kernels run the code it preloaded."""
+    global _SHARED
+    previous, _SHARED = _SHARED, server
+    return previous
+
+
+def shared() -> Starting | None:
+    """The server shared by this process's builds, when one is and warm kernels are wanted."""
+    return _SHARED if _SHARED is not None and available() else None
 
 
 def available() -> bool:

@@ -262,6 +262,13 @@ def _quiet_worker(log_file: str, server: str | None, kernel_specs: str | None) -
         )
 
 
+def _import_papermill() -> None:
+    """What every chapter job imports first, imported before the workers are forked (while
+    the kernel server starts): each worker has it then instead of importing it itself."""
+    import papermill  # noqa: F401
+    from traitlets.config import Config  # noqa: F401
+
+
 def _execute(
     job: NotebookJob, source: str, context_dir: str, figures_dir: str | None = None
 ) -> tuple[str, float, str | None]:
@@ -369,12 +376,14 @@ def execute_notebooks(
     force: bool,
     report: Callable[[str], None],
     workers: int = 2,
+    server: kernel_server.Starting | None = None,
 ) -> list[str]:
     """Execute the jobs that are not up to date; return the names executed.
 
     ``cache.json`` beside ``source`` keeps, per notebook, its fingerprint and the digest of
     every read it recorded when it last ran (``watch``: the folder file reads are relative to).
-    """
+    ``server``: a kernel server the build started early (else the process's shared one, else
+    one is started here when warm kernels are available)."""
     cache_file = source.parent / "cache.json"
     cache = json.loads(cache_file.read_text()) if cache_file.is_file() and not force else {}
     todo = [j for j in jobs if force or not _up_to_date(j, cache.get(j.output), digests, watch,
@@ -393,17 +402,18 @@ def execute_notebooks(
     # rendered figures are kept per version of the code (a figure function may have changed)
     figures_dir = context_dir / "figures" / code_fingerprint()[:16]
     figure_cache.prune(context_dir / "figures", figures_dir)
-    warm = kernel_server.available()
-    specs = str(kernel_server.write_kernel_spec(context_dir / "jupyter")) if warm else None
-    with (
-        kernel_server.kernel_server(log, NOTEBOOK_DIR) if warm
-        else contextlib.nullcontext() as server,
-        ProcessPoolExecutor(
+    with contextlib.ExitStack() as stack:
+        server = server or kernel_server.shared()
+        if server is None and kernel_server.available():
+            server = stack.enter_context(kernel_server.starting(log, NOTEBOOK_DIR))
+        specs = str(kernel_server.write_kernel_spec(context_dir / "jupyter")) if server else None
+        _import_papermill()  # while the server imports (the workers are forked with it)
+        socket_path = server.ready() if server else None
+        pool = stack.enter_context(ProcessPoolExecutor(
             max_workers=min(workers, len(todo)),
             initializer=_quiet_worker,
-            initargs=(str(log), server, specs),
-        ) as pool,
-    ):
+            initargs=(str(log), socket_path, specs),
+        ))
         futures = [
             pool.submit(_execute, job, str(source), str(context_dir), str(figures_dir))
             for job in todo
@@ -602,51 +612,60 @@ def build_book(
         )
     source = out / "source"
     report = BuildReport()
-    with _step(report, "Läser och kontrollerar indata", show):
-        model = load_input(data_dir)
-        narrative = load_narrative(data_dir, model)
-        load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
-        for line in notice_lines(all_notices(model)):
-            show(line)
-        result = calculate(model)
-        if scenarios:
-            from .scenario_file import load_scenarios
-
-            load_scenarios(data_dir, scenarios, model)
-        digests = context.write(out / CONTEXT_DIR, model, result, narrative)
-
-    if pdf:
-        try:  # known before the pages are written: a customer page links its sheet's PDF
-            require_weasyprint()
-        except PdfUnavailable as missing:
-            pdf, report.pdf_note = False, str(missing)
-    sheet_pdfs = pdf
-    source.mkdir(parents=True, exist_ok=True)
-    # The price sheets need no chapter: unless they are unchanged, a process of their own
-    # writes them while the chapters run. A plain forked process, started before the
-    # chapters' workers: no thread is left in this one to be forked with those.
-    writer = None
-    if _kept_customer_pages(source, digests, sheet_pdfs) is None:
-        writer = multiprocessing.get_context("fork").Process(
-            target=_write_customer_pages, args=(model, result, source, digests, sheet_pdfs)
-        )
-        writer.start()
+    # A rebuild (the analyst's loop) starts the kernel server now: it imports while the
+    # inputs are read. (Not a first build: bad inputs must leave no folder behind.)
+    server = None
+    if (out / "cache.json").is_file() and kernel_server.available() and not kernel_server.shared():
+        server = kernel_server.Starting(out / "papermill.log", NOTEBOOK_DIR)
     try:
-        with _step(report, "Kör kapitlens notebooks (papermill)", show):
-            jobs = plan_jobs(model, data_dir)
-            jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
-            watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
-            report.executed = execute_notebooks(
-                jobs, source, out / CONTEXT_DIR, digests, watch, force, show
+        with _step(report, "Läser och kontrollerar indata", show):
+            model = load_input(data_dir)
+            narrative = load_narrative(data_dir, model)
+            load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
+            for line in notice_lines(all_notices(model)):
+                show(line)
+            result = calculate(model)
+            if scenarios:
+                from .scenario_file import load_scenarios
+
+                load_scenarios(data_dir, scenarios, model)
+            digests = context.write(out / CONTEXT_DIR, model, result, narrative)
+
+        if pdf:
+            try:  # known before the pages are written: a customer page links its sheet's PDF
+                require_weasyprint()
+            except PdfUnavailable as missing:
+                pdf, report.pdf_note = False, str(missing)
+        sheet_pdfs = pdf
+        source.mkdir(parents=True, exist_ok=True)
+        # The price sheets need no chapter: unless they are unchanged, a process of their own
+        # writes them while the chapters run. A plain forked process, started before the
+        # chapters' workers: no thread is left in this one to be forked with those.
+        writer = None
+        if _kept_customer_pages(source, digests, sheet_pdfs) is None:
+            writer = multiprocessing.get_context("fork").Process(
+                target=_write_customer_pages, args=(model, result, source, digests, sheet_pdfs)
             )
-            show(
-                f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
-                + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
-            )
+            writer.start()
+        try:
+            with _step(report, "Kör kapitlens notebooks (papermill)", show):
+                jobs = plan_jobs(model, data_dir)
+                jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
+                watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
+                report.executed = execute_notebooks(
+                    jobs, source, out / CONTEXT_DIR, digests, watch, force, show, server=server
+                )
+                show(
+                    f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
+                    + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
+                )
+        finally:
+            with _step(report, "Skriver prisblad per kund", show):
+                if writer is not None:
+                    writer.join()
     finally:
-        with _step(report, "Skriver prisblad per kund", show):
-            if writer is not None:
-                writer.join()
+        if server is not None:
+            server.stop()
     customer_docs = _kept_customer_pages(source, digests, sheet_pdfs)
     if customer_docs is None:  # the writer failed: again here, where its error is told
         customer_docs = _write_customer_pages(model, result, source, digests, sheet_pdfs)
