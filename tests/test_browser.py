@@ -74,10 +74,12 @@ def reader(browser, base: str, viewport: dict):
     page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
             if r.status >= 400 and not r.url.endswith("favicon.ico") else None)
     page.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
-    # (a request the reader's own click cancels – the search page still fetching its hits'
-    # summaries – is no failure: a missing file answers 404 above)
+    # (a script's fetch the reader's own click cancels – the search page still fetching its
+    # hits' summaries – is no failure; a missing file answers 404 above)
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}")
-            if r.url.startswith(base) and r.failure != "net::ERR_ABORTED" else None)
+            if r.url.startswith(base) and not (r.failure == "net::ERR_ABORTED"
+                                               and r.resource_type in ("fetch", "xhr"))
+            else None)
     return page, problems
 
 

@@ -189,7 +189,24 @@ def test_a_server_stopped_while_it_still_starts_leaves_nothing(tmp_path):
     assert not os.path.exists(os.path.dirname(server.socket_path))
 
 
-def test_a_shared_server_serves_the_builds_of_its_process(tmp_path, monkeypatch):
+def test_a_build_starts_the_server_early_only_when_an_input_changed(tmp_path):
+    from prismodell.pipeline import _inputs_changed
+
+    data, out = tmp_path / "data", tmp_path / "_build"
+    data.mkdir()
+    (data / "model.yml").write_text("price_list_year: 2023\n")
+    assert not _inputs_changed(data, out)  # a first build: no folder is made before the inputs
+    out.mkdir()
+    (out / "cache.json").write_text("{}")
+    os.utime(data / "model.yml", ns=(1, 1))
+    assert not _inputs_changed(data, out)  # nothing newer than the last build: no chapter runs
+    os.utime(data / "model.yml")
+    os.utime(out / "cache.json", ns=(1, 1))
+    assert _inputs_changed(data, out)
+
+
+@pytest.mark.skipif(not kernel_server.available(), reason="the provisioner is not installed")
+def test_share_and_shared_name_the_server_of_this_process(tmp_path, monkeypatch):
     with kernel_server.starting(tmp_path / "kernels.log", tmp_path) as server:
         before = kernel_server.share(server)  # the test process's own, if it keeps one
         try:

@@ -55,7 +55,7 @@ def _feed(digest: Any, value: Any) -> None:
     elif isinstance(value, pd.Series):
         digest.update(b"series" + str(value.dtype).encode() + repr(value.name).encode())
         digest.update(value.to_csv(index=True).encode())
-    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+    elif _is_record(value):
         digest.update(b"dc" + type(value).__qualname__.encode())
         for f in dataclasses.fields(value):
             digest.update(f.name.encode())
@@ -98,6 +98,18 @@ def area_read(name: str, area: str) -> str:
     return f"{name}[{area}]"
 
 
+def area_rows(frame: pd.DataFrame, area: str) -> pd.DataFrame:
+    """One service area's rows, numbered from 0 (a row added to another area shifts no label
+    of this one's)."""
+    return frame[frame[AREA_COLUMN] == area].reset_index(drop=True)
+
+
+def record_read(name: str) -> str:
+    """The read of a nested record as such (``result.comparison`` there or not), beside the
+    reads of its fields."""
+    return f"{name}#record"
+
+
 def field_digests(name: str, obj: Any) -> dict[str, str]:
     """``{"model.keys": …, "model.settings.billing": …}``: one digest per field of ``obj``; for
     a mapping field per top-level key too (a chapter that reads one setting depends on it
@@ -113,9 +125,10 @@ def field_digests(name: str, obj: Any) -> dict[str, str]:
             for item_key, item in value.items():
                 digests[f"{key}.{item_key}"] = digest(item)
         elif _per_area(value):
-            for area, rows in value.groupby(AREA_COLUMN, sort=False):
-                digests[area_read(key, area)] = digest(rows)
+            for area in value[AREA_COLUMN].unique():
+                digests[area_read(key, area)] = digest(area_rows(value, area))
         elif _is_record(value):
+            digests[record_read(key)] = digest(type(value).__qualname__)
             digests.update(field_digests(key, value))
     return digests
 
@@ -247,7 +260,7 @@ _RECORDING_CLASSES: dict[tuple[type, tuple], type] = {}
 
 def _recording_class(cls: type, reads: dict[str, str | None]) -> type:
     """A subclass of the dataclass ``cls`` that records a read of field ``f`` as ``reads[f]``
-    (None: the field records its own reads, a mapping or a nested record)."""
+    (None: the field records its own reads – a mapping)."""
     cache_key = (cls, tuple(reads.items()))
     if cache_key in _RECORDING_CLASSES:
         return _RECORDING_CLASSES[cache_key]
@@ -273,9 +286,10 @@ def _recording_class(cls: type, reads: dict[str, str | None]) -> type:
 
 def _prepare(obj: Any, name: str, area: str | None, record: bool) -> Any:
     """``obj`` (fresh from the context, changed in place) for a chapter: with ``area``, every
-    table with a ``service_area`` column holds that area's rows only (labels kept), also in
-    nested records; with ``record``, every field read is recorded – a table of one area as
-    ``name.field[area]``, a nested record's fields one by one, a mapping's keys one by one."""
+    table with a ``service_area`` column holds that area's rows only (:func:`area_rows`), also
+    in nested records; with ``record``, every field read is recorded – a table of one area as
+    ``name.field[area]``, a nested record as such and its fields one by one, a mapping's keys
+    one by one."""
     reads: dict[str, str | None] = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
@@ -283,9 +297,9 @@ def _prepare(obj: Any, name: str, area: str | None, record: bool) -> Any:
         reads[f.name] = key
         if _is_record(value):
             object.__setattr__(obj, f.name, _prepare(value, key, area, record))
-            reads[f.name] = None
+            reads[f.name] = record_read(key)
         elif area is not None and _per_area(value):
-            object.__setattr__(obj, f.name, value[value[AREA_COLUMN] == area])
+            object.__setattr__(obj, f.name, area_rows(value, area))
             reads[f.name] = area_read(key, area)
         elif record and isinstance(value, Mapping) and not isinstance(value, _RecordingDict):
             recording = _RecordingDict(value)
@@ -321,6 +335,15 @@ def narrative_of(model: Any) -> Any:
     return load_narrative(model.data_dir, model)
 
 
+def _check_area(model: Any, service_area: str | None) -> None:
+    if service_area is None:
+        return
+    areas = list(model.service_areas["service_area"])
+    if service_area not in areas:
+        raise ValueError(f"Tjänsteområdet {service_area!r} finns inte i model.yml. "
+                         f"Tjänsteområden: {', '.join(areas)}")
+
+
 def compute(data_dir: Path | str, service_area: str | None = None) -> Context:
     """The context of ``data_dir`` computed in this process (nbval, interactive use)."""
     from .calculation import calculate
@@ -328,6 +351,7 @@ def compute(data_dir: Path | str, service_area: str | None = None) -> Context:
     from .narrative import load_narrative
 
     model = load_input(data_dir)
+    _check_area(model, service_area)
     objects = (model, calculate(model), load_narrative(data_dir, model))
     if service_area is not None:
         objects = tuple(_prepare(obj, n, service_area, False)
@@ -358,6 +382,7 @@ def load(data_dir: Path | str, service_area: str | None = None) -> Context:
     if meta["version"] != VERSION or meta["data_dir"] != str(data_dir):
         raise RuntimeError(f"byggkontexten i {folder} hör inte till datamappen {data_dir}")
     objects = [pickle.loads((folder_path / f"{n}.pickle").read_bytes()) for n in OBJECTS]
+    _check_area(objects[0], service_area)  # before recording: an unknown area reads nothing
     reads = os.environ.get(ENV_READS)
     if reads:
         _start_recording(Path(reads), data_dir, folder_path)

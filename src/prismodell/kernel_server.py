@@ -179,11 +179,15 @@ class Starting:
         # A private short folder: a socket path may not exceed 107 bytes.
         self._folder = tempfile.TemporaryDirectory(prefix="prismodell-")
         self.socket_path = os.path.join(self._folder.name, "kernels.sock")
-        with open(log, "a") as errors:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "prismodell.kernel_server", self.socket_path],
-                stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, cwd=cwd,
-            )
+        try:
+            with open(log, "a") as errors:
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "prismodell.kernel_server", self.socket_path],
+                    stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, cwd=cwd,
+                )
+        except BaseException:
+            self._folder.cleanup()
+            raise
 
     def ready(self) -> str | None:
         """The socket path once the server listens; None when it could not start (the

@@ -398,14 +398,15 @@ def execute_notebooks(
         return []
     errors = []
     log = source.parent / "papermill.log"
-    log.write_text("")
     # rendered figures are kept per version of the code (a figure function may have changed)
     figures_dir = context_dir / "figures" / code_fingerprint()[:16]
     figure_cache.prune(context_dir / "figures", figures_dir)
     with contextlib.ExitStack() as stack:
-        server = server or kernel_server.shared()
-        if server is None and kernel_server.available():
-            server = stack.enter_context(kernel_server.starting(log, NOTEBOOK_DIR))
+        if server is None:  # not started early by the build: the shared one or one of its own
+            log.write_text("")
+            server = kernel_server.shared()
+            if server is None and kernel_server.available():
+                server = stack.enter_context(kernel_server.starting(log, NOTEBOOK_DIR))
         specs = str(kernel_server.write_kernel_spec(context_dir / "jupyter")) if server else None
         _import_papermill()  # while the server imports (the workers are forked with it)
         socket_path = server.ready() if server else None
@@ -588,6 +589,15 @@ def _step(report: BuildReport, name: str, show: Callable[[str], None]):
     return _Timer()
 
 
+def _inputs_changed(data_dir: Path, out: Path) -> bool:
+    """Whether a file of the data folder is newer than the last build's chapter cache."""
+    cache = out / "cache.json"
+    if not cache.is_file():
+        return False
+    built = cache.stat().st_mtime_ns
+    return any(p.stat().st_mtime_ns > built for p in Path(data_dir).rglob("*") if p.is_file())
+
+
 def build_book(
     data_dir: Path,
     out: Path,
@@ -612,10 +622,12 @@ def build_book(
         )
     source = out / "source"
     report = BuildReport()
-    # A rebuild (the analyst's loop) starts the kernel server now: it imports while the
-    # inputs are read. (Not a first build: bad inputs must leave no folder behind.)
+    # The analyst's loop – an input changed since the last build – starts the kernel server
+    # now: it imports while the inputs are read. (Not a first build, where bad inputs must
+    # leave no folder behind, nor a rebuild of unchanged inputs, which runs no chapter.)
     server = None
-    if (out / "cache.json").is_file() and kernel_server.available() and not kernel_server.shared():
+    if _inputs_changed(data_dir, out) and kernel_server.available() and not kernel_server.shared():
+        (out / "papermill.log").write_text("")
         server = kernel_server.Starting(out / "papermill.log", NOTEBOOK_DIR)
     try:
         with _step(report, "Läser och kontrollerar indata", show):

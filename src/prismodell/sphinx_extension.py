@@ -51,18 +51,24 @@ def navigation_digest(app: Any, env: Any) -> str:
             h.update(b"\0")
 
     for folder in app.config.templates_path:  # the sidebar template is the book's own
-        root = os.path.join(str(app.srcdir), folder)
-        for name in sorted(os.listdir(root)) if os.path.isdir(root) else ():
-            with open(os.path.join(root, name), "rb") as file:
-                feed(name, file.read())
+        for root, dirs, files in sorted(os.walk(os.path.join(str(app.srcdir), folder))):
+            dirs.sort()
+            for name in sorted(files):
+                with open(os.path.join(root, name), "rb") as file:
+                    feed(os.path.relpath(os.path.join(root, name), str(app.srcdir)), file.read())
+    # the whole configuration and the build's tags (Sphinx's own digests of them: the theme,
+    # the language, the link suffixes ...), the theme's versions and the root document
+    build_info = getattr(app.builder, "build_info", None)
     feed(app.builder.name, [version(p) for p in PACKAGES], app.config.root_doc,
-         sorted(app.config.html_theme_options.items(), key=str), app.config.html_title,
+         app.config.language, sorted(app.config.html_theme_options.items(), key=str),
+         getattr(build_info, "config_hash", None), getattr(build_info, "tags_hash", None),
          sorted(env.numbered_toctrees), sorted(env.glob_toctrees))
-    for doc in sorted(env.all_docs):
+    for doc in sorted(env.all_docs):  # every document's title, contents, numbers, metadata
         title, toc = env.titles.get(doc), env.tocs.get(doc)
         feed(doc, title.pformat() if title is not None else None,
              toc.pformat() if toc is not None else None, env.toctree_includes.get(doc),
-             sorted(env.toc_secnumbers.get(doc, {}).items()))
+             sorted(env.toc_secnumbers.get(doc, {}).items()),
+             sorted(env.metadata.get(doc, {}).items(), key=str))
     return h.hexdigest()
 
 
@@ -128,6 +134,8 @@ def _stylesheets_first(app: Any, env: Any) -> None:
     """``env-updated``: copy myst-nb's stylesheet now, not after the pages are written."""
     from myst_nb.sphinx_ext import add_global_html_resources
 
+    if app.builder.format != "html":
+        return
     os.makedirs(os.path.join(str(app.builder.outdir), "_static"), exist_ok=True)
     add_global_html_resources(app, None)
 
