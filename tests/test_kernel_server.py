@@ -189,20 +189,21 @@ def test_a_server_stopped_while_it_still_starts_leaves_nothing(tmp_path):
     assert not os.path.exists(os.path.dirname(server.socket_path))
 
 
-def test_a_build_starts_the_server_early_only_when_an_input_changed(tmp_path):
-    from prismodell.pipeline import _inputs_changed
+def test_a_build_knows_whether_an_input_changed_since_the_last_build(tmp_path):
+    """What it starts early: the kernel server after a change, Jupyter Book without one."""
+    from prismodell.pipeline import _since_last_build
 
     data, out = tmp_path / "data", tmp_path / "_build"
     data.mkdir()
     (data / "model.yml").write_text("price_list_year: 2023\n")
-    assert not _inputs_changed(data, out)  # a first build: no folder is made before the inputs
+    assert _since_last_build(data, out) is None  # a first build: no folder before the inputs
     out.mkdir()
     (out / "cache.json").write_text("{}")
     os.utime(data / "model.yml", ns=(1, 1))
-    assert not _inputs_changed(data, out)  # nothing newer than the last build: no chapter runs
+    assert _since_last_build(data, out) == "unchanged"
     os.utime(data / "model.yml")
     os.utime(out / "cache.json", ns=(1, 1))
-    assert _inputs_changed(data, out)
+    assert _since_last_build(data, out) == "changed"
 
 
 @pytest.mark.skipif(not kernel_server.available(), reason="the provisioner is not installed")
@@ -215,3 +216,20 @@ def test_share_and_shared_name_the_server_of_this_process(tmp_path, monkeypatch)
             assert kernel_server.shared() is None
         finally:
             assert kernel_server.share(before) is server
+
+
+def test_jupyter_book_started_early_answers_as_the_command_does(tmp_path):
+    """A rebuild of unchanged inputs starts Jupyter Book before its sources are ready."""
+    from prismodell.pipeline import book_runner, jupyter_book
+
+    missing = tmp_path / "saknas"
+    with book_runner() as runner:
+        early = jupyter_book(missing, tmp_path / "a", "html", runner)
+    plain = jupyter_book(missing, tmp_path / "b", "html")
+    assert early.returncode == plain.returncode == 2  # click: the source does not exist
+    assert "saknas" in early.stderr and early.stderr == plain.stderr.replace(
+        str(tmp_path / "b"), str(tmp_path / "a"))
+    with book_runner() as unused:
+        pass
+    assert unused.process.returncode is not None  # stopped, and it wrote nothing
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

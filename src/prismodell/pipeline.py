@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import KW_ONLY, dataclass, field
 from importlib import metadata
@@ -530,22 +530,53 @@ def reproducibility_page(model: PriceModelInput, data_dir: Path) -> str:
     )
 
 
-def jupyter_book(source: Path, out: Path, builder: str) -> subprocess.CompletedProcess:
-    """``jupyter-book build`` with warnings as errors (-W -n) but all of them reported
+def _jupyter_book_arguments(source: Path, out: Path, builder: str) -> list[str]:
+    """``jupyter-book build``'s arguments: warnings as errors (-W -n) but all of them reported
     (--keep-going), so one run lists every broken reference."""
+    return ["build", str(source), "--path-output", str(out), "--builder", builder,
+            "-W", "-n", "--keep-going"]
+
+
+class BookRunner:
+    """Jupyter Book started before its sources are ready (:mod:`prismodell.book_runner`): it
+    imports while the inputs are read and the chapters run, and builds when asked once."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "prismodell.book_runner"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    def build(self, source: Path, out: Path, builder: str) -> subprocess.CompletedProcess:
+        arguments = _jupyter_book_arguments(source, out, builder)
+        stdout, stderr = self.process.communicate(json.dumps(arguments) + "\n")
+        return subprocess.CompletedProcess(arguments, self.process.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        """End it if it was not asked to build (it has written nothing)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+@contextlib.contextmanager
+def book_runner() -> Iterator[BookRunner]:
+    runner = BookRunner()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+
+
+def jupyter_book(
+    source: Path, out: Path, builder: str, runner: BookRunner | None = None
+) -> subprocess.CompletedProcess:
+    """``jupyter-book build`` of ``source`` into ``out`` (by ``runner`` when one was started)."""
+    if runner is not None:
+        return runner.build(source, out, builder)
     executable = Path(sys.executable).with_name("jupyter-book")
-    command = [
-        str(executable) if executable.exists() else "jupyter-book",
-        "build",
-        str(source),
-        "--path-output",
-        str(out),
-        "--builder",
-        builder,
-        "-W",
-        "-n",
-        "--keep-going",
-    ]
+    command = [str(executable) if executable.exists() else "jupyter-book",
+               *_jupyter_book_arguments(source, out, builder)]
     return subprocess.run(command, capture_output=True, text=True)
 
 
@@ -589,13 +620,15 @@ def _step(report: BuildReport, name: str, show: Callable[[str], None]):
     return _Timer()
 
 
-def _inputs_changed(data_dir: Path, out: Path) -> bool:
-    """Whether a file of the data folder is newer than the last build's chapter cache."""
+def _since_last_build(data_dir: Path, out: Path) -> str | None:
+    """"changed" when a file of the data folder is newer than the last build's chapter cache,
+    "unchanged" when none is, None before a first build."""
     cache = out / "cache.json"
     if not cache.is_file():
-        return False
+        return None
     built = cache.stat().st_mtime_ns
-    return any(p.stat().st_mtime_ns > built for p in Path(data_dir).rglob("*") if p.is_file())
+    newer = any(p.stat().st_mtime_ns > built for p in Path(data_dir).rglob("*") if p.is_file())
+    return "changed" if newer else "unchanged"
 
 
 def build_book(
@@ -611,24 +644,46 @@ def build_book(
 
     ``html=False`` stops after the book's sources (executed notebooks, pages): no Jupyter Book,
     no PDF."""
-    from .narrative import load_narrative
-    from .notices import all_notices, notice_lines
-
     out = Path(out).resolve()
     if Path(data_dir).resolve() in (out, *out.parents):
         raise BuildError(
             "byggmappen får inte ligga i datamappen (indata ska aldrig skrivas "
             "över). Ange en annan mapp med --out."
         )
+    # What the build will need first starts now and imports while the inputs are read: after
+    # an input changed (the analyst's loop), the chapters' kernel server; after none did (a
+    # rebuild to publish, or for the PDF), Jupyter Book, once per builder. (Neither before a
+    # first build, where bad inputs must leave no folder behind; Jupyter Book not beside the
+    # chapters, whose two processes have the two cores.)
+    since = _since_last_build(data_dir, out)
+    with contextlib.ExitStack() as early:
+        server = None
+        if since == "changed" and kernel_server.available() and not kernel_server.shared():
+            (out / "papermill.log").write_text("")
+            server = early.enter_context(
+                kernel_server.starting(out / "papermill.log", NOTEBOOK_DIR))
+        builders = (("html", "singlehtml") if pdf else ("html",)) if html else ()
+        runners = {builder: early.enter_context(book_runner())
+                   for builder in builders if since == "unchanged"}
+        return _build_book(data_dir, out, force, pdf, show, scenarios, html, server, runners)
+
+
+def _build_book(
+    data_dir: Path,
+    out: Path,
+    force: bool,
+    pdf: bool,
+    show: Callable[[str], None],
+    scenarios: tuple[str, ...],
+    html: bool,
+    server: kernel_server.Starting | None,
+    runners: dict[str, BookRunner],
+) -> BuildReport:
+    from .narrative import load_narrative
+    from .notices import all_notices, notice_lines
+
     source = out / "source"
     report = BuildReport()
-    # The analyst's loop – an input changed since the last build – starts the kernel server
-    # now: it imports while the inputs are read. (Not a first build, where bad inputs must
-    # leave no folder behind, nor a rebuild of unchanged inputs, which runs no chapter.)
-    server = None
-    if _inputs_changed(data_dir, out) and kernel_server.available() and not kernel_server.shared():
-        (out / "papermill.log").write_text("")
-        server = kernel_server.Starting(out / "papermill.log", NOTEBOOK_DIR)
     try:
         with _step(report, "Läser och kontrollerar indata", show):
             model = load_input(data_dir)
@@ -708,9 +763,9 @@ def build_book(
         # Sphinx builds on one core: the single page the PDF is printed from is built beside
         # it, from the same sources, in a folder of its own (two builds cannot share one)
         with ThreadPoolExecutor(1) as beside:
-            single = (beside.submit(jupyter_book, source, out / SINGLE_PAGE, "singlehtml")
-                      if pdf else None)
-            completed = jupyter_book(source, out, "html")
+            single = (beside.submit(jupyter_book, source, out / SINGLE_PAGE, "singlehtml",
+                                    runners.get("singlehtml")) if pdf else None)
+            completed = jupyter_book(source, out, "html", runners.get("html"))
         if completed.returncode != 0:
             raise _build_failure("HTML-bygget", completed, out / "html-build.log")
     shutil.rmtree(out / "_build" / SINGLE_PAGE, ignore_errors=True)  # where it was before
