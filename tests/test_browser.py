@@ -347,6 +347,28 @@ def test_wide_tables_scroll_inside_the_text_column(site, browser, viewport):
     assert problems == []
 
 
+def test_scenario_tables_are_seen_whole_at_desktop_width(site, browser):
+    """A scenario chapter compares the base year and the scenario side by side: at desktop
+    width every column is on screen, none behind a sideways scroll (the scenario chapters, like
+    the price sheets, have the page's width)."""
+    base, (out, _, _, _) = site
+    page, problems = reader(browser, base, DESKTOP)
+    scenarios = sorted(p.name for p in (out / "html").glob("scenario_*.html"))
+    assert scenarios
+    hidden = {}
+    for name in scenarios:
+        page.goto(f"{base}/{name}")
+        # (a figure's data table, folded away under its figure, may scroll when opened)
+        boxes = page.eval_on_selector_all(
+            "article .pm-scroll", "bs => bs.filter(b => !b.closest('details'))"
+            ".filter(b => b.scrollWidth > b.clientWidth + 1)"
+            ".map(b => b.getAttribute('aria-label'))")
+        if boxes:
+            hidden[name] = boxes
+    assert hidden == {}
+    assert problems == []
+
+
 # Font size per heading level within an element, with one h4 and one h5 added to its deepest
 # section, where Sphinx puts a fourth and fifth level.
 HEADING_SIZES = """(root) => {

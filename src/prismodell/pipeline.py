@@ -234,8 +234,9 @@ def write_if_changed(path: Path, content: str | bytes) -> bool:
 def book_config(model: PriceModelInput, full_width: list[str] = ()) -> str:
     """The repo's ``_config.yml`` with this year's title and, for example data, the banner.
 
-    The pages named in ``full_width`` (the price sheets: the book's widest tables, their
-    sections linked at the top of each sheet) get no contents column on the right."""
+    The pages named in ``full_width`` (the price sheets, their sections linked at the top of
+    each sheet, and the scenario chapters: the book's widest tables) get no contents column on
+    the right."""
     config = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
     config["title"] = f"Prismodell {model.price_list_year} – Serviceförvaltningen, Ekonomi"
     if full_width:
@@ -743,7 +744,10 @@ def _build_book(
         )
         write_if_changed(source / f"{ACCESSIBILITY_PAGE}.md", accessibility_page(model))
         sheets = [doc for doc in customer_docs if doc != customer_docs[0]]  # not the index
-        write_if_changed(source / "_config.yml", book_config(model, sheets))
+        # the scenario chapters' tables compare base year and scenario side by side: like the
+        # price sheets, they get the page's width (no contents column to scroll past)
+        scenario_docs = [j.output for j in jobs if j.template == SCENARIO_TEMPLATE]
+        write_if_changed(source / "_config.yml", book_config(model, sheets + scenario_docs))
         toc = table_of_contents(model, jobs, customer_docs)
         write_if_changed(
             source / "_toc.yml", yaml.safe_dump(toc, allow_unicode=True, sort_keys=False)
