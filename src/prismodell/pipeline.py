@@ -685,55 +685,53 @@ def _build_book(
 
     source = out / "source"
     report = BuildReport()
+    with _step(report, "Läser och kontrollerar indata", show):
+        model = load_input(data_dir)
+        narrative = load_narrative(data_dir, model)
+        load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
+        for line in notice_lines(all_notices(model)):
+            show(line)
+        result = calculate(model)
+        if scenarios:
+            from .scenario_file import load_scenarios
+
+            load_scenarios(data_dir, scenarios, model)
+        digests = context.write(out / CONTEXT_DIR, model, result, narrative)
+
+    if pdf:
+        try:  # known before the pages are written: a customer page links its sheet's PDF
+            require_weasyprint()
+        except PdfUnavailable as missing:
+            pdf, report.pdf_note = False, str(missing)
+    sheet_pdfs = pdf
+    source.mkdir(parents=True, exist_ok=True)
+    # The price sheets need no chapter: unless they are unchanged, a process of their own
+    # writes them while the chapters run. A plain forked process, started before the
+    # chapters' workers: no thread is left in this one to be forked with those.
+    writer = None
+    if _kept_customer_pages(source, digests, sheet_pdfs) is None:
+        writer = multiprocessing.get_context("fork").Process(
+            target=_write_customer_pages, args=(model, result, source, digests, sheet_pdfs)
+        )
+        writer.start()
     try:
-        with _step(report, "Läser och kontrollerar indata", show):
-            model = load_input(data_dir)
-            narrative = load_narrative(data_dir, model)
-            load_calloffs(model)  # the billing chapter shows them: bad rows stop the build here
-            for line in notice_lines(all_notices(model)):
-                show(line)
-            result = calculate(model)
-            if scenarios:
-                from .scenario_file import load_scenarios
-
-                load_scenarios(data_dir, scenarios, model)
-            digests = context.write(out / CONTEXT_DIR, model, result, narrative)
-
-        if pdf:
-            try:  # known before the pages are written: a customer page links its sheet's PDF
-                require_weasyprint()
-            except PdfUnavailable as missing:
-                pdf, report.pdf_note = False, str(missing)
-        sheet_pdfs = pdf
-        source.mkdir(parents=True, exist_ok=True)
-        # The price sheets need no chapter: unless they are unchanged, a process of their own
-        # writes them while the chapters run. A plain forked process, started before the
-        # chapters' workers: no thread is left in this one to be forked with those.
-        writer = None
-        if _kept_customer_pages(source, digests, sheet_pdfs) is None:
-            writer = multiprocessing.get_context("fork").Process(
-                target=_write_customer_pages, args=(model, result, source, digests, sheet_pdfs)
+        with _step(report, "Kör kapitlens notebooks (papermill)", show):
+            jobs = plan_jobs(model, data_dir)
+            jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
+            watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
+            report.executed = execute_notebooks(
+                jobs, source, out / CONTEXT_DIR, digests, watch, force, show, server=server
             )
-            writer.start()
-        try:
-            with _step(report, "Kör kapitlens notebooks (papermill)", show):
-                jobs = plan_jobs(model, data_dir)
-                jobs += plan_scenario_jobs(data_dir, tuple(scenarios))
-                watch = Path(data_dir).resolve().parent  # file reads: this year and its siblings
-                report.executed = execute_notebooks(
-                    jobs, source, out / CONTEXT_DIR, digests, watch, force, show, server=server
-                )
-                show(
-                    f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
-                    + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
-                )
-        finally:
-            with _step(report, "Skriver prisblad per kund", show):
-                if writer is not None:
-                    writer.join()
+            show(
+                f"    {len(report.executed)} av {len(jobs)} notebooks kördes"
+                + (" (övriga oförändrade)" if len(report.executed) < len(jobs) else "")
+            )
     finally:
-        if server is not None:
-            server.stop()
+        with _step(report, "Skriver prisblad per kund", show):
+            if writer is not None:
+                writer.join()
+    if server is not None:  # idle from here on (build_book stops it on an error too)
+        server.stop()
     customer_docs = _kept_customer_pages(source, digests, sheet_pdfs)
     if customer_docs is None:  # the writer failed: again here, where its error is told
         customer_docs = _write_customer_pages(model, result, source, digests, sheet_pdfs)
