@@ -2,16 +2,17 @@
 built afresh – no stale page, no page that differs – and its pages are written faster.
 
 **The navigation on every page: rewritten when it changes, reused when it does not.** Every
-page carries the whole book's navigation
-in its sidebar: every chapter's number and title and every customer's name. Sphinx rewrites
-only the pages whose own source changed, so after a customer is renamed or a scenario title
-changes, the other pages would keep the old sidebar – stale pages. And the theme builds the
-sidebar afresh for every page it writes (Sphinx resolves the whole table of contents, the theme
-reworks it with BeautifulSoup): about half the time of writing a page.
+page carries the whole book's navigation in its sidebar: every chapter's number and title and
+every customer's name. Sphinx rewrites only the pages whose own source changed, so after a
+customer is renamed or a scenario title changes, the other pages would keep the old sidebar –
+stale pages. And the theme builds the sidebar afresh for every page it writes (Sphinx resolves
+the whole table of contents, the theme reworks it with BeautifulSoup): about half the time of
+writing a page.
 
-Both come from one digest of everything the navigation is made of – each document's title and
-table of contents (its toctrees, their entries, captions and numbering), the section numbers,
-the theme's options and versions – compared with the last build's (kept in the doctree folder):
+Both come from one digest of everything the navigation is made of – each document's title,
+table of contents (its toctrees, their entries, captions and numbering), section numbers and
+metadata, the configuration, the book's templates and the theme's versions – compared with the
+last build's (kept in the doctree folder):
 
 - when it changed, every page is written again (and its sidebar built anew);
 - when it did not, a page's sidebar is the one built for the same page and navigation in an
