@@ -31,6 +31,19 @@ def examples(full: int) -> int:
     return full
 
 
+# The longest files first, in this order (pyproject: --no-loadscope-reorder), so that the two
+# test processes start them at once and the many short files fill in at the end; pytest-xdist
+# would send the files with the most tests first and a one-test file of a minute last, alone.
+# test_book builds the example book the browser tests then use. Only the order changes.
+LONGEST_FIRST = ("test_book.py", "test_incremental_full.py", "test_browser.py",
+                 "test_incremental.py", "test_wheel.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
+
+
 @pytest.fixture(scope="session", autouse=True)
 def shared_kernel_server(request, tmp_path_factory):
     """One kernel server per test process for the books built in it (each build would start

@@ -165,10 +165,13 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(mini: Path, tmp_path:
 
 
 def test_pdf_without_weasyprint_says_how_to_get_it(monkeypatch, tmp_path: Path):
+    from prismodell import pipeline
     from prismodell.pipeline import build_book
 
     from .conftest import MINI
 
+    # the chapters show no PDF link: not run here (most of this test's time otherwise)
+    monkeypatch.setattr(pipeline, "execute_notebooks", lambda *_args, **_kwargs: [])
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # as if it could not be imported
     report = build_book(MINI, tmp_path / "ut", html=False, show=lambda _: None)
     assert report.pdf is None and "apt-get install libpango" in report.pdf_note

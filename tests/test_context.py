@@ -219,14 +219,19 @@ def test_build_time_is_fixed_by_source_date_epoch(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_year():
+def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_year(tmp_path):
     """The service-area chapter loads its area's rows only (so that another area's change does
     not run it again): every output of every cell – texts, tables, figures – must be the same
     as when it loads the whole year, for every area of the example data and of the fixture
-    with every optional input (dedicated services, a reorganisation). One kernel runs all."""
+    with every optional input (dedicated services, a reorganisation). One kernel runs all,
+    from a build context of each folder, as in a build. The figures are kept by their data
+    (figure_cache), as in a build: the whole year's run draws a figure again unless it shows
+    exactly the data the area's rows gave."""
     import nbformat
     from nbclient import NotebookClient
 
+    from prismodell import figure_cache
+    from prismodell.narrative import load_narrative
     from prismodell.pipeline import NOTEBOOK_DIR
 
     from .conftest import DATA_2023, MINI
@@ -236,14 +241,19 @@ def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_y
             if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     sliced = "context.load(data_dir, service_area=service_area)"
     assert sum(sliced in source for source in code) == 1
-    runs = []
+    runs, contexts = [], {}
     for data in (DATA_2023, MINI.parent / "mini_full"):
-        for area in load_input(data).service_areas["service_area"]:
+        model = load_input(data)
+        contexts[data] = tmp_path / data.name
+        context.write(contexts[data], model, calculate(model), load_narrative(data, model))
+        for area in model.service_areas["service_area"]:
             for whole in (False, True):
                 runs.append((data, area, whole))
     cells = []
     for data, area, whole in runs:
         cells.append(nbformat.v4.new_code_cell(
+            f"import os\nos.environ[{context.ENV_CONTEXT!r}] = {str(contexts[data])!r}\n"
+            f"os.environ[{figure_cache.ENV_FIGURES!r}] = {str(tmp_path / 'figures')!r}\n"
             f"data_dir = {str(data)!r}\nservice_area = {area!r}"))
         cells += [nbformat.v4.new_code_cell(
             s.replace(sliced, "context.load(data_dir)") if whole else s) for s in code]

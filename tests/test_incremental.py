@@ -1,10 +1,13 @@
 """Incremental builds are correct: a page is rebuilt whenever something it shows changed, and
 only then; two builds of the same inputs give the same HTML.
 
-The matrix changes something visible in every input file of the small fixture, one file at a
-time, rebuilds the book's sources and checks that the pages showing it now show the new text,
-that the chapters reading it re-ran and that the others did not. The expectations are written
-from what each chapter shows (its notebook), not copied from a build.
+The stale-page matrix (run in test_incremental_full.py, over the fixture that holds every
+input file a data folder may have) changes something visible in every input file, one file at
+a time, rebuilds the book's sources and checks that the pages showing it now show the new
+text, that the chapters reading it re-ran and that the others did not; at the end the rebuilt
+book must equal, byte for byte, the book built afresh from the same inputs in another folder.
+The expectations are written from what each chapter shows (its notebook), not copied from a
+build. This file holds the cases and the check, and the PDFs' own incremental tests.
 """
 
 from __future__ import annotations
@@ -115,8 +118,9 @@ CASES = [
     case("scenarios/exempel.yml", "", "\n# a comment\n"),
 ]
 
-# The second fixture: mini with every optional input a data folder may hold (docs/price-model.md,
-# README): a reorganisation, a dedicated service, call-offs and the systems' extracts.
+# The matrix's fixture: mini with every optional input a data folder may hold
+# (docs/price-model.md, README): a reorganisation, a dedicated service, call-offs and the
+# systems' extracts. Its cases are those of mini's files above and those of the optional ones.
 MINI_FULL = MINI.parent / "mini_full"
 VOLUMES = "volymer"  # the chapter counting the extracts (DuckDB: its reads are not audited)
 # The volumes chapter reads model.yml, customers.csv and the volumes beside the extracts itself
@@ -207,12 +211,6 @@ def _build_copy(fixture: Path, root: Path):
     return data, out, report
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The small fixture copied and built once (HTML)."""
-    return _build_copy(MINI, tmp_path_factory.mktemp("incremental"))
-
-
 def _html_differences(first: Path, second: Path) -> dict[str, object]:
     """The published files that differ between two HTML folders: the first differing line of
     each, "length" when the line counts differ, "missing" when only one folder has it."""
@@ -226,17 +224,6 @@ def _html_differences(first: Path, second: Path) -> dict[str, object]:
                 (a, b) for a, b in zip(*lines, strict=False) if a != b
             ) if len(lines[0]) == len(lines[1]) else "length"
     return differ
-
-
-def test_two_builds_of_the_same_inputs_give_the_same_html(built, tmp_path):
-    data, out, _ = built
-    again = tmp_path / "_build"
-    build_book(data, again, pdf=False, show=lambda _: None)
-    assert _html_differences(out / "html", again / "html") == {}
-
-
-def test_every_input_file_reaches_its_pages_and_only_its_chapters_rerun(built):
-    _check_matrix(*built, CASES)
 
 
 def _check_matrix(data: Path, out: Path, first, cases: list[Case]) -> None:
@@ -272,7 +259,8 @@ def _check_matrix(data: Path, out: Path, first, cases: list[Case]) -> None:
     assert "<script>alert(1)</script>" not in raw
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in raw
     # no stale page anywhere, also where no check above looks (every page's sidebar lists
-    # every customer): the rebuilt book is the book built afresh from the same inputs
+    # every customer): the rebuilt book is the book built afresh from the same inputs, in
+    # another folder – so two builds of the same inputs give the same HTML, byte for byte
     clean = out.parent / "_clean"
     build_book(data, clean, pdf=False, show=lambda _: None)
     assert _html_differences(html, clean / "html") == {}

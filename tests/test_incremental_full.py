@@ -1,6 +1,7 @@
-"""The stale-page matrix of test_incremental.py over the fixture with every optional input
-(tests/fixtures/mini_full: reorganisation, dedicated service, call-offs, extracts). A file of
-its own, so that a second test process runs it beside the first matrix."""
+"""The stale-page matrix (cases and check in test_incremental.py) over the fixture with every
+input file a data folder may hold (tests/fixtures/mini_full: mini's files and a
+reorganisation, a dedicated service, call-offs, the systems' extracts). A file of its own, so
+that another test process runs the PDF rebuilds beside it."""
 
 from __future__ import annotations
 

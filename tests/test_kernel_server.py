@@ -44,7 +44,10 @@ def _run(path: Path, out: Path, kernel: str, cwd: Path) -> list[str]:
     papermill.execute_notebook(str(path), str(out), kernel_name=kernel, cwd=str(cwd),
                                progress_bar=False, log_output=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
-    return ["".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", [])]
+    # what each cell printed (a print may arrive in more than one stream message)
+    printed = ["".join("".join(o.get("text", "")) for o in c.get("outputs", []))
+               for c in nb["cells"]]
+    return [text for text in printed if text]
 
 
 @pytest.fixture

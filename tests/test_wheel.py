@@ -13,7 +13,7 @@ import pytest
 
 from prismodell import assets
 
-from .conftest import DATA_2023, REPO
+from .conftest import MINI, REPO
 
 
 def test_a_checkout_uses_its_own_assets():
@@ -66,7 +66,7 @@ def test_build_from_an_installed_wheel(tmp_path):
         env,
     )
     work = tmp_path / "work"
-    shutil.copytree(DATA_2023, work / "2023")
+    shutil.copytree(MINI, work / "2023")  # the small fixture: what is tested is the package
     where = _run(
         [python, "-c", "import prismodell.pipeline as p; print(p.ASSET_DIR); print(p.REPO_DIR)"],
         work,

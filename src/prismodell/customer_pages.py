@@ -20,7 +20,7 @@ from . import report_tables as tables
 from .behaviour import SAVING_STEPS, customer_savings
 from .billing import base_invoice_date, format_date_sv
 from .calculation import PriceModelResult
-from .decomposition import PARTS, change_parts, in_whole_kronor, previous_year
+from .decomposition import PARTS, all_change_parts, in_whole_kronor, previous_year
 from .figures import customer_figure, house_style
 from .inputs import PriceModelInput
 from .narrative_views import change_text, format_period
@@ -100,11 +100,12 @@ def customer_page(
     result: PriceModelResult,
     customer: pd.Series,
     image: str,
-    last_year: tuple[PriceModelInput, PriceModelResult] | None = None,
+    change: pd.DataFrame | None = None,
     sheet_pdf: str | None = None,
 ) -> str:
     """One customer's price sheet in MyST Markdown; ``image`` is the chart's relative path,
-    ``last_year`` last year's model and result (:func:`decomposition.previous_year`),
+    ``change`` the customer's change against last year in parts
+    (:func:`decomposition.change_parts`; None when last year's data folder is missing),
     ``sheet_pdf`` the relative link to the sheet's PDF when the build prints one."""
     year = model.price_list_year
     customer_id = customer["customer_id"]
@@ -210,7 +211,7 @@ def customer_page(
     )
     lines += ["", f"![{alt}]({image})", ""]
     if has_previous:
-        lines += why_section(model, result, last_year, customer_id, name)
+        lines += why_section(model, change, name)
     lines += savings_section(model, result, customer_id, name)
     lines += hourly_section(model, result)
     download = f"{IMAGE_FOLDER}/{page_name(customer_id)}.xlsx"
@@ -250,19 +251,13 @@ def section_links(headings: list[str]) -> str:
     return _raw_html(f'<nav class="pm-sections" aria-label="Prisbladets avsnitt">{links}</nav>')
 
 
-def why_section(
-    model: PriceModelInput,
-    result: PriceModelResult,
-    previous: tuple[PriceModelInput, PriceModelResult] | None,
-    customer_id: str,
-    name: str,
-) -> list[str]:
+def why_section(model: PriceModelInput, change: pd.DataFrame | None, name: str) -> list[str]:
     """'Varför har priset ändrats?': the change per service area split into the customer's
     own volume, the keys' changed weights, the rest of the unit price (cost and total volume),
     new or removed keys, dedicated services and rounding (decomposition module); a plain
     sentence when last year's data folder is missing."""
     lines = ["### Varför har priset ändrats?", ""]
-    if previous is None:
+    if change is None:
         return lines + [
             f"Datamappen för {model.price_list_year - 1} finns inte bredvid årets, så "
             "förändringen kan inte delas upp på kundens egen volym, ändrade vikter och priset "
@@ -270,7 +265,7 @@ def why_section(
             "",
         ]
     # whole kronor that add up on the page, rows and the total row alike
-    parts = in_whole_kronor(change_parts(model, result, previous, customer_id))
+    parts = in_whole_kronor(change)
     parts["area"] = parts["service_area"].map(tables.area_names(model))
     columns = ["area", "difference", *PARTS]
     table = tables.with_total(parts[columns], "area", columns[1:])
@@ -367,6 +362,8 @@ def write_customer_pages(
     images.mkdir(parents=True, exist_ok=True)
     overview = tables.customer_overview(model, result)
     last_year = previous_year(model) if result.comparison is not None else None
+    changes = (all_change_parts(model, result, last_year, overview["customer_id"])
+               if last_year is not None else {})
     (folder / "index.md").write_text(index_page(model, result, overview), encoding="utf-8")
     docs = [INDEX]
     figure = None
@@ -392,7 +389,8 @@ def write_customer_pages(
             else None
         )
         text = customer_page(
-            model, result, customer, f"{IMAGE_FOLDER}/{name}.png", last_year, sheet_pdf
+            model, result, customer, f"{IMAGE_FOLDER}/{name}.png",
+            changes.get(customer["customer_id"]), sheet_pdf
         )
         (folder / f"{name}.md").write_text(text, encoding="utf-8")
         docs.append(f"{FOLDER}/{name}")

@@ -27,6 +27,8 @@ The six parts sum exactly to the change of the invoiced amount.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 from .calculation import PriceModelResult, calculate, dedicated_charges, largest_remainder
@@ -54,22 +56,24 @@ def previous_year(model: PriceModelInput) -> tuple[PriceModelInput, PriceModelRe
     return None
 
 
-def _exact(result: PriceModelResult, customer: str) -> pd.DataFrame:
-    """The customer's exact amount per (service_area, key_id), with volume, unit price, the
-    key's weight and ``per_weight`` = K/V, the price per unit the key would have at weight 1
-    (0 for a key without volume)."""
-    rows = result.allocation[result.allocation["customer_id"] == customer]
-    keys = result.unit_prices.set_index(["service_area", "key_id"])
-    table = rows.groupby(["service_area", "key_id"])[["volume", "amount"]].sum()
-    keys = keys.reindex(table.index)
-    table["unit_price"] = keys["unit_price"].fillna(0.0)
-    table["weight"] = keys["weight"].fillna(0.0)
-    areas = table.index.get_level_values("service_area")
-    cost = pd.Series(areas, index=table.index).map(
+def _exact(result: PriceModelResult) -> pd.DataFrame:
+    """Every customer's exact amount per (customer_id, service_area, key_id), with volume, unit
+    price, the key's weight and ``per_weight`` = K/V, the price per unit the key would have at
+    weight 1 (0 for a key without volume)."""
+    table = result.allocation.groupby(["customer_id", "service_area", "key_id"])[
+        ["volume", "amount"]
+    ].sum()
+    keys = result.unit_prices.set_index(["service_area", "key_id"]).reindex(
+        table.index.droplevel("customer_id")
+    )
+    table["unit_price"] = keys["unit_price"].fillna(0.0).to_numpy()
+    table["weight"] = keys["weight"].fillna(0.0).to_numpy()
+    areas = keys.index.get_level_values("service_area")
+    cost = pd.Series(areas, index=keys.index).map(
         {a: keyed_cost(result, a) for a in areas.unique()}
     )
     volume = keys["total_volume"].fillna(0.0)
-    table["per_weight"] = (cost / volume.where(volume > 0)).fillna(0.0)
+    table["per_weight"] = (cost / volume.where(volume > 0)).fillna(0.0).to_numpy()
     return table
 
 
@@ -82,10 +86,21 @@ def change_parts(
     """One row per service area the customer pays for this year or paid for last year (model
     order): previous and new invoiced kronor, difference, and the parts of :data:`PARTS`,
     which sum exactly to the difference. Needs ``result.comparison`` (last year's invoice)."""
+    return all_change_parts(model, result, previous, [customer])[customer]
+
+
+def all_change_parts(
+    model: PriceModelInput,
+    result: PriceModelResult,
+    previous: tuple[PriceModelInput, PriceModelResult],
+    customers: Iterable[str],
+) -> dict[str, pd.DataFrame]:
+    """:func:`change_parts` of each of ``customers``, computed for all of them at once (a
+    price sheet per customer asks for each)."""
     if result.comparison is None:
         raise ValueError("underlaget har inga debiteringar från föregående år")
     _, last = previous
-    now, before = _exact(result, customer), _exact(last, customer)
+    now, before = _exact(result), _exact(last)
     keys = now.index.union(before.index)
     now, before = now.reindex(keys), before.reindex(keys)
     shared = now["amount"].notna() & before["amount"].notna()
@@ -98,40 +113,61 @@ def change_parts(
     # the rest of the unit-price movement, so that the two add up to v1·(p1 − p0) exactly
     parts["unit_price"] = (price - weight).where(shared, 0.0)
     parts["keys"] = (now["amount"] - before["amount"]).where(~shared, 0.0)
-    exact = parts.groupby(level="service_area").sum()
-    exact_new = now["amount"].groupby(level="service_area").sum()
-    exact_old = before["amount"].groupby(level="service_area").sum()
+    per_area = ["customer_id", "service_area"]
+    exact = parts.groupby(level=per_area).sum()
+    exact_new = now["amount"].groupby(level=per_area).sum()
+    exact_old = before["amount"].groupby(level=per_area).sum()
+    invoiced = result.comparison.by_customer_area.set_index(per_area)
+    all_areas = list(model.service_areas["service_area"])
+    own_new = {a: dedicated_charges(result.dedicated_services, a) for a in all_areas}
+    own_old = {a: dedicated_charges(last.dedicated_services, a) for a in all_areas}
+    return {
+        customer: _customer_parts(
+            all_areas, *(_of(f, customer) for f in (invoiced, exact, exact_new, exact_old)),
+            pd.Series([float(own_new[a].get(customer, 0.0)) for a in all_areas], index=all_areas),
+            pd.Series([float(own_old[a].get(customer, 0.0)) for a in all_areas], index=all_areas),
+        )
+        for customer in customers
+    }
 
-    invoiced = result.comparison.by_customer_area
-    invoiced = invoiced[invoiced["customer_id"] == customer].set_index("service_area")
-    areas = [
-        a
-        for a in model.service_areas["service_area"]
-        if a in invoiced.index or a in exact.index
-    ]
+
+def _of(frame: pd.DataFrame | pd.Series, customer: str) -> pd.DataFrame | pd.Series:
+    """The customer's rows of a frame indexed by (customer_id, service_area), by area."""
+    if customer in frame.index.get_level_values("customer_id"):
+        return frame.xs(customer, level="customer_id")
+    return frame.iloc[:0].droplevel("customer_id")
+
+
+def _customer_parts(
+    all_areas: list[str],
+    invoiced: pd.DataFrame,
+    exact: pd.DataFrame,
+    exact_new: pd.Series,
+    exact_old: pd.Series,
+    own_new: pd.Series,
+    own_old: pd.Series,
+) -> pd.DataFrame:
+    """One customer's table of :func:`change_parts` from its rows per service area."""
+    areas = [a for a in all_areas if a in invoiced.index or a in exact.index]
     table = pd.DataFrame({"service_area": areas})
     table["previous"] = table["service_area"].map(invoiced["previous"]).fillna(0.0)
     table["new"] = table["service_area"].map(invoiced["new"]).fillna(0.0)
     table["difference"] = table["new"] - table["previous"]
     for part in ("volume", "weight", "unit_price", "keys"):
         table[part] = table["service_area"].map(exact[part]).fillna(0.0)
-    own_new = _dedicated(result, customer, areas)
-    own_old = _dedicated(last, customer, areas)
-    table["dedicated"] = own_new - own_old
+    # the customer's own dedicated services (rule 5), exact, per area
+    table["dedicated"] = own_new.reindex(areas).to_numpy() - own_old.reindex(areas).to_numpy()
     # what the exact amounts do not explain: rounding now, last year's invoice against its model
     table["rounding"] = table["difference"] - table[
         ["volume", "weight", "unit_price", "keys", "dedicated"]
     ].sum(axis=1)
-    table["exact_new"] = table["service_area"].map(exact_new).fillna(0.0) + own_new
-    table["exact_previous"] = table["service_area"].map(exact_old).fillna(0.0) + own_old
-    return table
-
-
-def _dedicated(result: PriceModelResult, customer: str, areas: list[str]) -> pd.Series:
-    """The customer's exact dedicated-service amount per area in ``areas`` (0 without any)."""
-    return pd.Series(
-        [float(dedicated_charges(result.dedicated_services, a).get(customer, 0.0)) for a in areas]
+    table["exact_new"] = (
+        table["service_area"].map(exact_new).fillna(0.0) + own_new.reindex(areas).to_numpy()
     )
+    table["exact_previous"] = (
+        table["service_area"].map(exact_old).fillna(0.0) + own_old.reindex(areas).to_numpy()
+    )
+    return table
 
 
 def in_whole_kronor(table: pd.DataFrame) -> pd.DataFrame:
