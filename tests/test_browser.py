@@ -103,16 +103,17 @@ def on_screen(locator) -> bool:
     return bool(box and box["width"] > 10 and box["height"] > 5 and box["x"] < 1280)
 
 
-def axe_violations(page, within: str | None = None) -> list[str]:
+def axe_violations(page, within: list[str] | None = None) -> list[str]:
     """axe-core's WCAG 2.1 A/AA violations on the page, or only inside the ``within``
-    selector."""
+    selectors."""
     from axe_playwright_python.sync_playwright import Axe
 
     # no preload: axe would fetch the theme's stylesheets itself and resolve their @import
     # against the page, asking for a /basic.css that does not exist (a console error)
     options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"],
                "preload": False}
-    results = Axe().run(page, context=within, options=options)
+    context = {"include": [[selector] for selector in within]} if within else None
+    results = Axe().run(page, context=context, options=options)
     return [f"{v['id']} ({v['impact']}): {v['help']} – "
             + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
                         for n in v["nodes"][:3])
@@ -132,13 +133,15 @@ def shot(page, width: str, name: str) -> None:
 # it that scrolls sideways (style.scroll_box) – a wide table scrolls there, not past the
 # column. Tables hidden in a closed <details> have no box and are left out.
 OUTSIDE_COLUMN = """() => {
+  const out = [];
+  const width = document.documentElement.scrollWidth;
+  if (width > window.innerWidth) out.push(`sidan är ${width} px bred`);
   const column = document.querySelector('article.bd-article');
-  if (!column) return [];
+  if (!column) return out;
   const style = getComputedStyle(column);
   const rect = column.getBoundingClientRect();
   const left = rect.left + parseFloat(style.paddingLeft);
   const right = rect.right - parseFloat(style.paddingRight);
-  const out = [];
   for (const table of column.querySelectorAll('table')) {
     let box = table;
     for (let e = table.parentElement; e && e !== column; e = e.parentElement)
@@ -149,8 +152,6 @@ OUTSIDE_COLUMN = """() => {
         .slice(0, 60)}: ${Math.round(b.left)}–${Math.round(b.right)} px, textspalten `
         + `${Math.round(left)}–${Math.round(right)} px`);
   }
-  const width = document.documentElement.scrollWidth;
-  if (width > window.innerWidth) out.push(`sidan är ${width} px bred`);
   return out;
 }"""
 
@@ -177,6 +178,7 @@ def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser)
         assert on_screen(page.locator("nav.bd-docs-nav")), current
         assert on_screen(page.locator(".bd-sidebar-primary .search-button-field")), current
         assert page.locator("article h1").count() == 1, current
+        assert page.title().strip(), current
         if page.locator(".bd-sidebar-secondary nav").count():
             assert on_screen(page.locator(".bd-sidebar-secondary")), current
         broken = page.eval_on_selector_all(
@@ -189,10 +191,12 @@ def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser)
         assert all(size >= 12 for size in sizes), f"{current}: {sizes}"
         if found := page.evaluate(OUTSIDE_COLUMN):  # a wide table scrolls in the column
             outside[current] = found
-        # The price sheets share one template: axe checks the first whole and the others'
-        # own text (header and sidebar are those of every chapter, checked on each of them)
+        # The price sheets share one template: axe checks the first whole and, on the others,
+        # the sheet's text and its links to the previous and next page (header and sidebar
+        # are those of every chapter, checked on each of them; the title is checked above)
         sheet = current.startswith("kunder/") and current != "kunder/index.html"
-        violations = axe_violations(page, "article" if sheet and sheets_checked else None)
+        violations = axe_violations(
+            page, ["article", ".prev-next-area"] if sheet and sheets_checked else None)
         sheets_checked += sheet
         if violations:
             inaccessible[current] = violations

@@ -44,9 +44,10 @@ def _run(path: Path, out: Path, kernel: str, cwd: Path) -> list[str]:
     papermill.execute_notebook(str(path), str(out), kernel_name=kernel, cwd=str(cwd),
                                progress_bar=False, log_output=False)
     nb = json.loads(out.read_text(encoding="utf-8"))
-    # what each cell printed (a print may arrive in more than one stream message)
-    printed = ["".join("".join(o.get("text", "")) for o in c.get("outputs", []))
-               for c in nb["cells"]]
+    # what each cell printed (a print may arrive in more than one stream message; a warning
+    # on stderr is not what the cell printed)
+    printed = ["".join("".join(o.get("text", "")) for o in c.get("outputs", [])
+                       if o.get("name") == "stdout") for c in nb["cells"]]
     return [text for text in printed if text]
 
 

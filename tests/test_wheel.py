@@ -66,7 +66,9 @@ def test_build_from_an_installed_wheel(tmp_path):
         env,
     )
     work = tmp_path / "work"
-    shutil.copytree(MINI, work / "2023")  # the small fixture: what is tested is the package
+    # the small fixture with every optional input (extracts, reorganisation, call-offs …):
+    # what is tested is the installed package, not the size of the data
+    shutil.copytree(MINI.parent / "mini_full", work / "2023")
     where = _run(
         [python, "-c", "import prismodell.pipeline as p; print(p.ASSET_DIR); print(p.REPO_DIR)"],
         work,

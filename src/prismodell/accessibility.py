@@ -12,8 +12,9 @@ PAGE = "tillganglighet"
 TESTED = (
     "Alla sidor granskas automatiskt med axe-core mot WCAG 2.1 nivå A och AA (reglerna "
     "wcag2a, wcag2aa, wcag21a och wcag21aa) i webbläsaren Chromium. Prisbladen har samma "
-    "sidhuvud och meny som kapitlen: det första prisbladet granskas i sin helhet och de övriga "
-    "sitt eget innehåll. Byggs rapporten med en överträdelse stoppar testet.",
+    "sidhuvud och meny som kapitlen: det första prisbladet granskas i sin helhet, de övriga "
+    "prisbladens text och länkar till föregående och nästa sida. Byggs rapporten med en "
+    "överträdelse stoppar testet.",
     "En webbläsare går igenom rapporten som en läsare: från första sidan nås varje sida bara "
     "genom att klicka på synliga länkar (innehållsförteckningen, länken Nästa och "
     "kundförteckningen), både på en datorskärm och i mobilbredd. Navigeringen, sökfältet och "

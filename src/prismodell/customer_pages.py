@@ -390,7 +390,7 @@ def write_customer_pages(
         )
         text = customer_page(
             model, result, customer, f"{IMAGE_FOLDER}/{name}.png",
-            changes.get(customer["customer_id"]), sheet_pdf
+            changes[customer["customer_id"]] if last_year is not None else None, sheet_pdf
         )
         (folder / f"{name}.md").write_text(text, encoding="utf-8")
         docs.append(f"{FOLDER}/{name}")
