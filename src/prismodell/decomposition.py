@@ -124,11 +124,17 @@ def all_change_parts(
     return {
         customer: _customer_parts(
             all_areas, *(_of(f, customer) for f in (invoiced, exact, exact_new, exact_old)),
-            pd.Series([float(own_new[a].get(customer, 0.0)) for a in all_areas], index=all_areas),
-            pd.Series([float(own_old[a].get(customer, 0.0)) for a in all_areas], index=all_areas),
+            *(_dedicated(own, customer) for own in (own_new, own_old)),
         )
         for customer in customers
     }
+
+
+def _dedicated(charges: dict[str, pd.Series], customer: str) -> pd.Series:
+    """The customer's exact dedicated-service amount per service area (0 without any), from
+    :func:`calculation.dedicated_charges` of each area."""
+    return pd.Series({area: float(per_customer.get(customer, 0.0))
+                      for area, per_customer in charges.items()}, dtype=float)
 
 
 def _of(frame: pd.DataFrame | pd.Series, customer: str) -> pd.DataFrame | pd.Series:
@@ -149,6 +155,7 @@ def _customer_parts(
 ) -> pd.DataFrame:
     """One customer's table of :func:`change_parts` from its rows per service area."""
     areas = [a for a in all_areas if a in invoiced.index or a in exact.index]
+    own_new, own_old = (own.reindex(areas).to_numpy() for own in (own_new, own_old))
     table = pd.DataFrame({"service_area": areas})
     table["previous"] = table["service_area"].map(invoiced["previous"]).fillna(0.0)
     table["new"] = table["service_area"].map(invoiced["new"]).fillna(0.0)
@@ -156,17 +163,13 @@ def _customer_parts(
     for part in ("volume", "weight", "unit_price", "keys"):
         table[part] = table["service_area"].map(exact[part]).fillna(0.0)
     # the customer's own dedicated services (rule 5), exact, per area
-    table["dedicated"] = own_new.reindex(areas).to_numpy() - own_old.reindex(areas).to_numpy()
+    table["dedicated"] = own_new - own_old
     # what the exact amounts do not explain: rounding now, last year's invoice against its model
     table["rounding"] = table["difference"] - table[
         ["volume", "weight", "unit_price", "keys", "dedicated"]
     ].sum(axis=1)
-    table["exact_new"] = (
-        table["service_area"].map(exact_new).fillna(0.0) + own_new.reindex(areas).to_numpy()
-    )
-    table["exact_previous"] = (
-        table["service_area"].map(exact_old).fillna(0.0) + own_old.reindex(areas).to_numpy()
-    )
+    table["exact_new"] = table["service_area"].map(exact_new).fillna(0.0) + own_new
+    table["exact_previous"] = table["service_area"].map(exact_old).fillna(0.0) + own_old
     return table
 
 
