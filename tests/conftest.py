@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,25 +47,79 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_kernel_server(request, tmp_path_factory):
-    """One kernel server per test process for the books built in it (each build would start
-    its own: most of a second). Only when this process's tests build books; a build in a
-    subprocess (the CLI as an analyst runs it, the installed wheel) still starts its own."""
-    from prismodell import kernel_server
-    from prismodell.pipeline import NOTEBOOK_DIR
+class WarmKernels:
+    """One kernel server per test process (prismodell.kernel_server): the books built in it
+    and nbval's notebooks get their kernels forked from it instead of each starting a Python
+    and importing pandas, matplotlib and the package (most of a second per kernel). A build in
+    a subprocess (the CLI as an analyst runs it, the installed wheel) still starts its own:
+    the server's socket is in this process's environment only while nbval starts a kernel."""
 
-    builds = any(item.get_closest_marker("slow") for item in request.session.items)
-    if not builds or not kernel_server.available():
-        yield None
-        return
-    log = tmp_path_factory.mktemp("kernel_server") / "kernels.log"
-    with kernel_server.starting(log, NOTEBOOK_DIR) as server:
-        before = kernel_server.share(server)
-        try:
-            yield server
-        finally:
-            kernel_server.share(before)
+    def __init__(self, config: pytest.Config) -> None:
+        from prismodell import kernel_server
+        from prismodell.pipeline import NOTEBOOK_DIR
+
+        self._stack = contextlib.ExitStack()
+        folder = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="pm-test-")))
+        self.server = self._stack.enter_context(
+            kernel_server.starting(folder / "kernels.log", NOTEBOOK_DIR))
+        self._stack.callback(kernel_server.share, kernel_server.share(self.server))
+        # nbval starts the chapters' kernel (the fork provisioner's spec) instead of python3
+        self._specs = str(kernel_server.write_kernel_spec(folder / "jupyter"))
+        config.option.nbval_kernel_name = kernel_server.KERNEL_NAME
+
+    def offer(self, patch: pytest.MonkeyPatch) -> None:
+        """Let the kernels started now be forked: the kernel spec and the server's socket in
+        this process's environment, until ``patch`` is undone."""
+        from prismodell.kernel_server import ENV_SERVER
+
+        patch.setenv("JUPYTER_PATH", os.pathsep.join(
+            p for p in (self._specs, os.environ.get("JUPYTER_PATH")) if p))
+        socket = self.server.ready()  # None: the provisioner starts an ordinary kernel
+        if socket:
+            patch.setenv(ENV_SERVER, socket)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item):
+        """nbval starts a notebook's kernel while its first cell is set up."""
+        if item.path.suffix != ".ipynb":
+            yield
+            return
+        with pytest.MonkeyPatch.context() as patch:
+            self.offer(patch)
+            yield
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the warm kernels when this process's tests build books or run notebooks."""
+    from prismodell import kernel_server
+
+    config = session.config
+    kernels = any(item.get_closest_marker("slow") or item.path.suffix == ".ipynb"
+                  for item in session.items)
+    if kernels and kernel_server.available() and not hasattr(config, "_warm_kernels"):
+        config._warm_kernels = WarmKernels(config)
+        config.pluginmanager.register(config._warm_kernels, "prismodell-warm-kernels")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if hasattr(config, "_warm_kernels"):
+        config._warm_kernels.close()
+
+
+@pytest.fixture
+def chapter_kernel(request, monkeypatch) -> str:
+    """The kernel name for a test that runs a chapter notebook itself (papermill): a warm
+    kernel, as in a build, when this process keeps them; else Jupyter's own python3."""
+    warm = getattr(request.config, "_warm_kernels", None)
+    if warm is None:
+        return "python3"
+    from prismodell.kernel_server import KERNEL_NAME
+
+    warm.offer(monkeypatch)
+    return KERNEL_NAME
 
 
 @pytest.fixture

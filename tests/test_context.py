@@ -219,7 +219,9 @@ def test_build_time_is_fixed_by_source_date_epoch(monkeypatch):
 
 
 @pytest.mark.slow
-def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_year(tmp_path):
+def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_year(
+    tmp_path, chapter_kernel
+):
     """The service-area chapter loads its area's rows only (so that another area's change does
     not run it again): every output of every cell – texts, tables, figures – must be the same
     as when it loads the whole year, for every area of the example data and of the fixture
@@ -258,7 +260,7 @@ def test_a_service_area_chapter_shows_the_same_from_its_rows_as_from_the_whole_y
         cells += [nbformat.v4.new_code_cell(
             s.replace(sliced, "context.load(data_dir)") if whole else s) for s in code]
     notebook = nbformat.v4.new_notebook(cells=cells, metadata=chapter.metadata)
-    NotebookClient(notebook, timeout=300, kernel_name="python3",
+    NotebookClient(notebook, timeout=300, kernel_name=chapter_kernel,
                    resources={"metadata": {"path": str(NOTEBOOK_DIR)}}).execute()
     per_run = len(code) + 1
     outputs = [[[{k: v for k, v in o.items() if k != "execution_count"} for o in c.outputs]

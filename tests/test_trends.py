@@ -171,7 +171,7 @@ def test_trend_chapter_only_with_earlier_years():
 
 
 @pytest.mark.slow
-def test_trend_notebook_runs_on_three_years(tmp_path: Path):
+def test_trend_notebook_runs_on_three_years(tmp_path: Path, chapter_kernel: str):
     import papermill
 
     from prismodell.pipeline import NOTEBOOK_DIR
@@ -183,6 +183,7 @@ def test_trend_notebook_runs_on_three_years(tmp_path: Path):
         parameters={"data_dir": str(DATA / "2024")},
         cwd=str(NOTEBOOK_DIR),
         progress_bar=False,
+        kernel_name=chapter_kernel,
     )
     text = out.read_text(encoding="utf-8")
     assert "Järva stadsdelsförvaltning" in text and "131\u00a0324\u00a0300\u00a0kr" in text
@@ -213,7 +214,7 @@ def test_trend_chapter_is_built_when_the_only_earlier_year_is_broken(tmp_path: P
 
 
 @pytest.mark.slow
-def test_trend_notebook_tells_of_a_broken_year(tmp_path: Path):
+def test_trend_notebook_tells_of_a_broken_year(tmp_path: Path, chapter_kernel: str):
     import papermill
 
     from prismodell.pipeline import NOTEBOOK_DIR
@@ -228,5 +229,6 @@ def test_trend_notebook_tells_of_a_broken_year(tmp_path: Path):
         parameters={"data_dir": str(tmp_path / "2024")},
         cwd=str(NOTEBOOK_DIR),
         progress_bar=False,
+        kernel_name=chapter_kernel,
     )
     assert "Året 2023 (2023/ bredvid årets datamapp) är inte med" in out.read_text("utf-8")

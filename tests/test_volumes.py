@@ -677,7 +677,7 @@ def test_chapter_without_extracts_or_with_bad_extracts(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_chapter_notebook_runs_on_the_2024_example(tmp_path):
+def test_the_chapter_notebook_runs_on_the_2024_example(tmp_path, chapter_kernel):
     import papermill
 
     out = tmp_path / "volymer.ipynb"
@@ -687,6 +687,7 @@ def test_the_chapter_notebook_runs_on_the_2024_example(tmp_path):
         parameters={"data_dir": str(DATA_2024)},
         cwd=str(REPO / "notebooks"),
         progress_bar=False,
+        kernel_name=chapter_kernel,
     )
     text = out.read_text(encoding="utf-8")
     assert "Volym per fördelningsnyckel" in text and "Anmärkningar i källsystemens uttag" in text
