@@ -156,6 +156,36 @@ OUTSIDE_COLUMN = """() => {
 }"""
 
 
+# What the desktop walk checks on every page, in one call (each of Playwright's own queries is
+# a round trip to the browser: a sixth of the walk). "On screen" as in on_screen: rendered,
+# not hidden, with a real size and inside the viewport's width; None where there is none.
+PAGE_FACTS = """() => {
+  const onScreen = (selector) => {
+    const e = document.querySelector(selector);
+    if (!e) return null;
+    if (!e.checkVisibility({visibilityProperty: true})) return false;
+    const b = e.getBoundingClientRect();
+    return b.width > 10 && b.height > 5 && b.x < window.innerWidth;
+  };
+  const banner = document.querySelector('.bd-header-announcement');
+  return {
+    banner: onScreen('.bd-header-announcement') ? banner.innerText : null,
+    navigation: onScreen('nav.bd-docs-nav'),
+    search: onScreen('.bd-sidebar-primary .search-button-field'),
+    headings: document.querySelectorAll('article h1').length,
+    title: document.title,
+    contents: document.querySelector('.bd-sidebar-secondary nav')
+      ? onScreen('.bd-sidebar-secondary') : null,
+    broken: [...document.querySelectorAll('article img')]
+      .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src),
+    sizes: [...document.querySelectorAll('article table')]
+      .map(t => parseFloat(getComputedStyle(t).fontSize)),
+    outside: (""" + OUTSIDE_COLUMN + """)(),
+    next: onScreen('.prev-next-area a.right-next'),
+  };
+}"""
+
+
 def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser):
     base, (out, _, model, _) = site
     page, problems = reader(browser, base, DESKTOP)
@@ -172,25 +202,17 @@ def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser)
         current = here(page, base)
         assert current not in seen, f"nästa-länken går i cirkel vid {current}"
         seen.append(current)
+        facts = page.evaluate(PAGE_FACTS)  # what a reader sees, asked in one round trip
         # the chrome a reader navigates by is on screen, not only in the DOM
-        assert on_screen(page.locator(".bd-header-announcement")), current
-        assert "Exempeldata" in page.locator(".bd-header-announcement").inner_text()
-        assert on_screen(page.locator("nav.bd-docs-nav")), current
-        assert on_screen(page.locator(".bd-sidebar-primary .search-button-field")), current
-        assert page.locator("article h1").count() == 1, current
-        assert page.title().strip(), current
-        if page.locator(".bd-sidebar-secondary nav").count():
-            assert on_screen(page.locator(".bd-sidebar-secondary")), current
-        broken = page.eval_on_selector_all(
-            "article img", "imgs => imgs.filter(i => !(i.complete && i.naturalWidth > 0))"
-            ".map(i => i.src)")
-        assert broken == [], f"{current}: {broken}"
+        assert facts["banner"] and "Exempeldata" in facts["banner"], current
+        assert facts["navigation"] and facts["search"], current
+        assert facts["headings"] == 1 and facts["title"].strip(), current
+        assert facts["contents"] in (None, True), current  # a right-hand column is on screen
+        assert facts["broken"] == [], f"{current}: {facts['broken']}"
         # tables are set at a readable size (the print sheet once shrank them to 11.7 px)
-        sizes = page.eval_on_selector_all(
-            "article table", "ts => ts.map(t => parseFloat(getComputedStyle(t).fontSize))")
-        assert all(size >= 12 for size in sizes), f"{current}: {sizes}"
-        if found := page.evaluate(OUTSIDE_COLUMN):  # a wide table scrolls in the column
-            outside[current] = found
+        assert all(size >= 12 for size in facts["sizes"]), f"{current}: {facts['sizes']}"
+        if facts["outside"]:  # a wide table scrolls in the column
+            outside[current] = facts["outside"]
         # The price sheets share one template: axe checks the first whole and, on the others,
         # the sheet's text and its links to the previous and next page (header and sidebar
         # are those of every chapter, checked on each of them; the title is checked above)
@@ -201,11 +223,10 @@ def test_a_reader_reaches_every_page_by_clicking_at_desktop_width(site, browser)
         if violations:
             inaccessible[current] = violations
         shot(page, "desktop", current)
-        following = page.locator(".prev-next-area a.right-next")
-        if not following.count():
+        if facts["next"] is None:
             break
-        assert on_screen(following), current
-        following.click()
+        assert facts["next"], current  # on screen
+        page.locator(".prev-next-area a.right-next").click()
         page.wait_for_load_state()
     assert inaccessible == {}
     assert outside == {}
@@ -360,6 +381,31 @@ def test_the_column_check_sees_a_table_past_the_column(site, browser, viewport):
     }""")
     assert page.evaluate(OUTSIDE_COLUMN) != []
     assert problems == []
+
+
+def test_the_walk_sees_hidden_navigation_and_broken_images(site, browser):
+    """The desktop walk's page check (PAGE_FACTS) sees what a reader would miss: the
+    navigation, the search field or the example-data banner hidden by a stylesheet (as a print
+    stylesheet once did on screen), a broken image, no link onwards."""
+    base, _ = site
+    page, problems = reader(browser, base, DESKTOP)
+    page.goto(f"{base}/sjalvkostnad.html")
+    facts = page.evaluate(PAGE_FACTS)
+    assert facts["navigation"] and facts["search"] and facts["next"]
+    assert "Exempeldata" in facts["banner"] and facts["broken"] == []
+    page.add_style_tag(content="nav.bd-docs-nav { display: none } "
+                       ".search-button-field { visibility: hidden } "
+                       ".bd-header-announcement { position: relative; left: 3000px }")
+    page.evaluate("""() => {
+      document.querySelector('article img').src = 'saknas.png';
+      document.querySelector('.prev-next-area a.right-next').remove();
+    }""")
+    page.wait_for_function("() => document.querySelector('article img').complete")
+    facts = page.evaluate(PAGE_FACTS)
+    assert facts["navigation"] is False and facts["search"] is False
+    assert facts["banner"] is None and facts["next"] is None
+    assert len(facts["broken"]) == 1
+    assert [p for p in problems if "saknas.png" not in p] == []
 
 
 def test_scenario_tables_are_seen_whole_at_desktop_width(site, browser):
