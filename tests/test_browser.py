@@ -304,17 +304,18 @@ def test_a_phone_reader_opens_the_menu_and_walks_the_book(site, browser):
     while True:
         current = here(page, base)
         seen += 1
+        facts = page.evaluate(PAGE_FACTS)
         # nothing wider than the phone: a wide table scrolls inside the text column, the page
         # itself never sideways
-        if found := page.evaluate(OUTSIDE_COLUMN):
-            outside[current] = found
+        if facts["outside"]:
+            outside[current] = facts["outside"]
+        assert facts["headings"] == 1 and facts["broken"] == [], current
+        assert all(size >= 12 for size in facts["sizes"]), f"{current}: {facts['sizes']}"
         shot(page, "phone", current)
-        following = page.locator(".prev-next-area a.right-next")
-        if not following.count():
+        if facts["next"] is None:
             break
-        following.scroll_into_view_if_needed()
-        assert on_screen(following), current
-        following.click()
+        assert facts["next"], current  # within the phone's width (the click scrolls to it)
+        page.locator(".prev-next-area a.right-next").click()
         page.wait_for_load_state()
     assert outside == {}
     assert seen == len(book_pages(out))
