@@ -156,9 +156,10 @@ OUTSIDE_COLUMN = """() => {
 }"""
 
 
-# What the desktop walk checks on every page, in one call (each of Playwright's own queries is
-# a round trip to the browser: a sixth of the walk). "On screen" as in on_screen: rendered,
-# not hidden, with a real size and inside the viewport's width; None where there is none.
+# What the two walks check on every page, in one call (each of Playwright's own queries is a
+# round trip to the browser: about an eighth of the desktop walk). "On screen" as in
+# on_screen: rendered, not hidden, with a real size and inside the viewport's width; None
+# where there is no such element.
 PAGE_FACTS = """() => {
   const onScreen = (selector) => {
     const e = document.querySelector(selector);
@@ -385,7 +386,7 @@ def test_the_column_check_sees_a_table_past_the_column(site, browser, viewport):
 
 
 def test_the_walk_sees_hidden_navigation_and_broken_images(site, browser):
-    """The desktop walk's page check (PAGE_FACTS) sees what a reader would miss: the
+    """The walks' page check (PAGE_FACTS) sees what a reader would miss: the
     navigation, the search field or the example-data banner hidden by a stylesheet (as a print
     stylesheet once did on screen), a broken image, no link onwards."""
     base, _ = site
