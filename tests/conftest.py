@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -48,32 +46,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 class WarmKernels:
-    """One kernel server per test process (prismodell.kernel_server): the books built in it
-    and nbval's notebooks get their kernels forked from it instead of each starting a Python
-    and importing pandas, matplotlib and the package (most of a second per kernel). A build in
-    a subprocess (the CLI as an analyst runs it, the installed wheel) still starts its own:
-    the server's socket is in this process's environment only while nbval starts a kernel."""
+    """One kernel server per test process (prismodell.kernel_server): the books built in it,
+    nbval's notebooks and the tests that run a chapter themselves get their kernels forked from
+    it instead of each starting a Python and importing pandas, matplotlib and the package (most
+    of a second per kernel). A build in a subprocess (the CLI as an analyst runs it, the
+    installed wheel) still starts its own: the server's socket is in this process's environment
+    only while nbval sets up a notebook and during a test that asks for ``chapter_kernel``."""
 
     def __init__(self, config: pytest.Config) -> None:
         from prismodell import kernel_server
         from prismodell.pipeline import NOTEBOOK_DIR
 
-        self._stack = contextlib.ExitStack()
-        folder = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="pm-test-")))
-        self.server = self._stack.enter_context(
-            kernel_server.starting(folder / "kernels.log", NOTEBOOK_DIR))
-        self._stack.callback(kernel_server.share, kernel_server.share(self.server))
-        # nbval starts the chapters' kernel (the fork provisioner's spec) instead of python3
-        self._specs = str(kernel_server.write_kernel_spec(folder / "jupyter"))
-        config.option.nbval_kernel_name = kernel_server.KERNEL_NAME
+        # pytest keeps the last runs' temporary folders: a kernel's crash is told in this log
+        folder = config._tmp_path_factory.mktemp("kernel_server")
+        with contextlib.ExitStack() as stack:
+            self.server = stack.enter_context(
+                kernel_server.starting(folder / "kernels.log", NOTEBOOK_DIR))
+            stack.callback(kernel_server.share, kernel_server.share(self.server))
+            self._specs = str(kernel_server.write_kernel_spec(folder / "jupyter"))
+            self._stack = stack.pop_all()  # closed by close(), or now if the above failed
+        if config.option.nbval_kernel_name is None:  # unless asked for another one
+            # nbval starts the chapters' kernel (the fork provisioner's spec), not python3
+            config.option.nbval_kernel_name = kernel_server.KERNEL_NAME
 
     def offer(self, patch: pytest.MonkeyPatch) -> None:
         """Let the kernels started now be forked: the kernel spec and the server's socket in
         this process's environment, until ``patch`` is undone."""
-        from prismodell.kernel_server import ENV_SERVER
+        from prismodell.kernel_server import ENV_SERVER, jupyter_path_with
 
-        patch.setenv("JUPYTER_PATH", os.pathsep.join(
-            p for p in (self._specs, os.environ.get("JUPYTER_PATH")) if p))
+        patch.setenv("JUPYTER_PATH", jupyter_path_with(self._specs))
         socket = self.server.ready()  # None: the provisioner starts an ordinary kernel
         if socket:
             patch.setenv(ENV_SERVER, socket)
@@ -97,6 +98,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from prismodell import kernel_server
 
     config = session.config
+    if config.option.collectonly or session.testsfailed:  # nothing will run
+        return
     kernels = any(item.get_closest_marker("slow") or item.path.suffix == ".ipynb"
                   for item in session.items)
     if kernels and kernel_server.available() and not hasattr(config, "_warm_kernels"):
@@ -111,8 +114,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def chapter_kernel(request, monkeypatch) -> str:
-    """The kernel name for a test that runs a chapter notebook itself (papermill): a warm
-    kernel, as in a build, when this process keeps them; else Jupyter's own python3."""
+    """The kernel name for a test that runs a chapter notebook itself (papermill or nbclient):
+    a warm kernel, as in a build, when this process keeps them (the socket is then in the
+    environment for the whole test: such a test must start no build in a subprocess); else
+    Jupyter's own python3."""
     warm = getattr(request.config, "_warm_kernels", None)
     if warm is None:
         return "python3"

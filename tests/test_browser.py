@@ -100,7 +100,9 @@ def on_screen(locator) -> bool:
     if not locator.count() or not locator.first.is_visible():
         return False
     box = locator.first.bounding_box()
-    return bool(box and box["width"] > 10 and box["height"] > 5 and box["x"] < 1280)
+    width = locator.page.viewport_size["width"]
+    return bool(box and box["width"] > 10 and box["height"] > 5
+                and box["x"] < width and box["x"] + box["width"] > 0)
 
 
 def axe_violations(page, within: list[str] | None = None) -> list[str]:
@@ -166,7 +168,7 @@ PAGE_FACTS = """() => {
     if (!e) return null;
     if (!e.checkVisibility({visibilityProperty: true})) return false;
     const b = e.getBoundingClientRect();
-    return b.width > 10 && b.height > 5 && b.x < window.innerWidth;
+    return b.width > 10 && b.height > 5 && b.x < window.innerWidth && b.right > 0;
   };
   const banner = document.querySelector('.bd-header-announcement');
   return {

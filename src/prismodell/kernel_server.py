@@ -263,6 +263,11 @@ def available() -> bool:
     return bool(entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER_NAME))
 
 
+def jupyter_path_with(kernel_specs: str) -> str:
+    """``JUPYTER_PATH`` with the folder of :func:`write_kernel_spec` first."""
+    return os.pathsep.join(p for p in (kernel_specs, os.environ.get("JUPYTER_PATH")) if p)
+
+
 def write_kernel_spec(folder: Path) -> Path:
     """A kernel spec folder (to put on ``JUPYTER_PATH``) naming :data:`KERNEL_NAME`: the
     ordinary Python kernel, started by the ``prismodell-fork`` provisioner."""

@@ -258,9 +258,7 @@ def _quiet_worker(log_file: str, server: str | None, kernel_specs: str | None) -
     os.dup2(handle.fileno(), 2)
     if server and kernel_specs:
         os.environ[kernel_server.ENV_SERVER] = server
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            p for p in (kernel_specs, os.environ.get("JUPYTER_PATH")) if p
-        )
+        os.environ["JUPYTER_PATH"] = kernel_server.jupyter_path_with(kernel_specs)
 
 
 def _import_papermill() -> None:
