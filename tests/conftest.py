@@ -72,12 +72,11 @@ class WarmKernels:
     def offer(self, patch: pytest.MonkeyPatch) -> None:
         """Let the kernels started now be forked: the kernel spec and the server's socket in
         this process's environment, until ``patch`` is undone."""
-        from prismodell.kernel_server import ENV_SERVER, jupyter_path_with
+        from prismodell.kernel_server import kernel_environment
 
-        patch.setenv("JUPYTER_PATH", jupyter_path_with(self._specs))
-        socket = self.server.ready()  # None: the provisioner starts an ordinary kernel
-        if socket:
-            patch.setenv(ENV_SERVER, socket)
+        # (ready() is None if the server could not start: the kernels are then ordinary)
+        for name, value in kernel_environment(self._specs, self.server.ready()).items():
+            patch.setenv(name, value)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item):

@@ -95,14 +95,18 @@ def here(page, base: str) -> str:
     return urlparse(page.url).path.removeprefix(urlparse(base).path).lstrip("/")
 
 
+# An element is on screen when it is rendered and not hidden (as Playwright's is_visible),
+# with a real size, and at least partly inside the viewport's width.
+ON_SCREEN = """(e) => {
+  if (!e.checkVisibility({visibilityProperty: true})) return false;
+  const b = e.getBoundingClientRect();
+  return b.width > 10 && b.height > 5 && b.x < window.innerWidth && b.right > 0;
+}"""
+
+
 def on_screen(locator) -> bool:
-    """Visible and at least partly inside the viewport's width, with a real size."""
-    if not locator.count() or not locator.first.is_visible():
-        return False
-    box = locator.first.bounding_box()
-    width = locator.page.viewport_size["width"]
-    return bool(box and box["width"] > 10 and box["height"] > 5
-                and box["x"] < width and box["x"] + box["width"] > 0)
+    """The first element of ``locator`` is on screen (ON_SCREEN)."""
+    return bool(locator.count()) and locator.first.evaluate(ON_SCREEN)
 
 
 def axe_violations(page, within: list[str] | None = None) -> list[str]:
@@ -159,16 +163,12 @@ OUTSIDE_COLUMN = """() => {
 
 
 # What the two walks check on every page, in one call (each of Playwright's own queries is a
-# round trip to the browser: about an eighth of the desktop walk). "On screen" as in
-# on_screen: rendered, not hidden, with a real size and inside the viewport's width; None
-# where there is no such element.
+# round trip to the browser: about an eighth of the desktop walk). "On screen" is ON_SCREEN;
+# None where there is no such element.
 PAGE_FACTS = """() => {
   const onScreen = (selector) => {
     const e = document.querySelector(selector);
-    if (!e) return null;
-    if (!e.checkVisibility({visibilityProperty: true})) return false;
-    const b = e.getBoundingClientRect();
-    return b.width > 10 && b.height > 5 && b.x < window.innerWidth && b.right > 0;
+    return e ? (""" + ON_SCREEN + """)(e) : null;
   };
   const banner = document.querySelector('.bd-header-announcement');
   return {

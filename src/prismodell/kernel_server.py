@@ -263,9 +263,16 @@ def available() -> bool:
     return bool(entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER_NAME))
 
 
-def jupyter_path_with(kernel_specs: str) -> str:
-    """``JUPYTER_PATH`` with the folder of :func:`write_kernel_spec` first."""
-    return os.pathsep.join(p for p in (kernel_specs, os.environ.get("JUPYTER_PATH")) if p)
+def kernel_environment(kernel_specs: str, socket_path: str | None) -> dict[str, str]:
+    """What a process puts in its environment so that the kernels it starts are forked from
+    the server at ``socket_path``: the folder of :func:`write_kernel_spec` first on
+    ``JUPYTER_PATH``, and the socket (None: the spec alone, and the provisioner starts an
+    ordinary kernel)."""
+    paths = (kernel_specs, os.environ.get("JUPYTER_PATH"))
+    environment = {"JUPYTER_PATH": os.pathsep.join(p for p in paths if p)}
+    if socket_path:
+        environment[ENV_SERVER] = socket_path
+    return environment
 
 
 def write_kernel_spec(folder: Path) -> Path:

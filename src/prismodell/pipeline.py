@@ -257,8 +257,7 @@ def _quiet_worker(log_file: str, server: str | None, kernel_specs: str | None) -
     handle = open(log_file, "a")  # noqa: SIM115 - lives as long as the worker process
     os.dup2(handle.fileno(), 2)
     if server and kernel_specs:
-        os.environ[kernel_server.ENV_SERVER] = server
-        os.environ["JUPYTER_PATH"] = kernel_server.jupyter_path_with(kernel_specs)
+        os.environ.update(kernel_server.kernel_environment(kernel_specs, server))
 
 
 def _import_papermill() -> None:
