@@ -33,3 +33,4 @@ benchmark: setup
 	uv run python benchmarks/bench_sensitivity.py
 	uv run python benchmarks/bench_volumes.py
 	uv run python benchmarks/bench_invoices.py
+	uv run python benchmarks/bench_figures.py
