@@ -60,7 +60,7 @@ def test_build_from_an_installed_wheel(tmp_path):
     _run([uv, "venv", "-q", "--python", sys.executable, venv], tmp_path, env)
     python = venv / "bin" / "python"
     _run(
-        [uv, "pip", "install", "-q", "--python", python, "--compile-bytecode",
+        [uv, "pip", "install", "-q", "--python", python,
          "-r", requirements, wheel],
         tmp_path,
         env,
