@@ -118,6 +118,17 @@ def test_reorganised_2024_builds_with_a_three_year_trend(tmp_path):
     assert all(year in trend for year in ("2022", "2023", "2024"))
     record = page_text(out / "html" / "reproducerbarhet.html")
     assert "Järva" in record and "sdf_rinkeby_kista" in record  # the mapping applied is listed
+    volumes = page_text(out / "html" / "volymer.html")  # counted from the systems' extracts
+    assert "framräknade med uttag från" in volumes and "Volym per fördelningsnyckel" in volumes
+
+
+def test_the_volumes_chapter_claims_no_extracts_the_year_has_not(example_book):
+    """2023 has its volumes as ready numbers: the chapter says so, and neither claims nor shows
+    a count from the systems' extracts (a fixed opening paragraph once did)."""
+    volumes = page_text(example_book[0] / "html" / "volymer.html")
+    assert "utan källsystemens uttag" in volumes
+    assert "uttag från" not in volumes and "räknas fram ur" not in volumes
+    assert "Volym per fördelningsnyckel" not in volumes
 
 
 # --------------------------------------------------------------------------- the PDF as printed
