@@ -60,13 +60,14 @@ def timed(label: str, **kwargs) -> None:
         print("  notebooks körda: 0")
 
 
-def change_one_weight(model_file: Path) -> None:
-    """Move 5 percentage points between the first two keys of the first service area."""
+def change_one_weight(model_file: Path, step: float = 0.05) -> None:
+    """Move ``step`` (5 percentage points) from the first key of the first service area to the
+    second (a negative step moves it back)."""
     text = model_file.read_text(encoding="utf-8")
     weights = list(re.finditer(r"weight: ([0-9.]+)", text))
     first, second = (float(weights[0].group(1)), float(weights[1].group(1)))
-    spans = [(weights[1].span(1), f"{second + 0.05:.2f}"),
-             (weights[0].span(1), f"{first - 0.05:.2f}")]
+    spans = [(weights[1].span(1), f"{second + step:.2f}"),
+             (weights[0].span(1), f"{first - step:.2f}")]
     for (start, end), value in spans:  # right to left keeps the spans valid
         text = text[:start] + value + text[end:]
     model_file.write_text(text, encoding="utf-8")
